@@ -1,0 +1,54 @@
+"""The audit as one call: discover -> facts -> checks -> scorecard -> the JSON document."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from audit import __version__
+from audit.catalog import load_catalog, load_profile
+from audit.checks import run_checks
+from audit.discover import discover
+from audit.facts import collect_facts
+from audit.model import Skipped
+from audit.scoring import remaining_findings, scorecard
+from audit.waivers import load_waivers
+
+SCHEMA_VERSION = 1
+
+
+def scan(project_path: str, profile: str = "10k", concurrent_users: int | None = None,
+         now: dt.datetime | None = None) -> dict:
+    """Audit `project_path` for the profile and return the JSON document (see docs/contract.md)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    prof = load_profile(profile, concurrent_users)
+    catalog = load_catalog(prof)
+    root = Path(project_path)
+    found = discover(root)
+    facts = collect_facts(found, catalog)
+    waivers, problems = load_waivers(root) if root.is_dir() else ([], [])
+    found.skipped.extend(Skipped(p.split(":")[0], p) for p in problems)
+    outcomes = run_checks(facts, catalog)
+    today = now.date().isoformat()
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "scaleaudit", "version": __version__,
+                 "generated_at": now.replace(microsecond=0).isoformat().replace("+00:00", "Z")},
+        "target": {"path": str(project_path), "name": root.resolve().name},
+        "profile": {**prof.to_dict(), "title": prof.title},
+        "stack": found.stack,
+        "facts": facts.to_dict(),
+        "skipped": [{"path": s.path, "reason": s.reason} for s in sorted(found.skipped, key=lambda s: (s.path, s.reason))],
+        "findings": [f.to_dict() for f in remaining_findings(outcomes, waivers, today)],
+        "scorecard": scorecard(outcomes, catalog, waivers, today),
+    }
+
+
+def document_json(doc: dict) -> str:
+    """The document as canonical JSON: sorted keys, two-space indent, a final newline."""
+    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def load_document(path: str | Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))

@@ -1,0 +1,60 @@
+"""Connection-pool checks on the pool facts."""
+
+from __future__ import annotations
+
+from audit.catalog import CheckSpec
+from audit.checks import check
+from audit.facts import Facts
+from audit.facts.pools import describe
+from audit.model import Evidence, Finding, Outcome
+
+SIZE_SETTINGS = {
+    "sqlalchemy": ("pool_size",),
+    "asyncpg": ("max_size",),
+    "psycopg_pool": ("max_size", "min_size"),
+    "node-postgres": ("max",),
+}
+FIXED_POOLS = ("NullPool", "StaticPool")
+
+
+@check("pool.default-size")
+def default_size(facts: Facts, spec: CheckSpec) -> Outcome:
+    if not facts.pools:
+        return Outcome("not_applicable", note="no connection pool configuration found in code")
+    findings = []
+    for p in facts.pools:
+        keys = SIZE_SETTINGS.get(p.library, ())
+        if any(k in p.settings for k in keys) or str(p.settings.get("poolclass", "")).endswith(FIXED_POOLS):
+            continue
+        limit = p.effective.get("max_connections")
+        used = ", ".join(f"{k}={p.effective[k]}" for k in p.effective.get("defaults_used", []) if k in p.effective)
+        findings.append(Finding(
+            check=spec.id,
+            title=f"{p.library} pool sets no size: at most {limit} connections per process by default",
+            subject={"library": p.library, "max_connections": limit},
+            evidence=[Evidence(p.path, p.line, f"settings as written: {describe(p.settings)}; defaults applied: {used}")],
+        ))
+    return Outcome.from_findings(findings)
+
+
+@check("pool.no-acquire-timeout")
+def no_acquire_timeout(facts: Facts, spec: CheckSpec) -> Outcome:
+    pools = [p for p in facts.pools if p.library == "node-postgres"]
+    if not pools:
+        return Outcome("not_applicable", note="no node-postgres pool found")
+    findings, undecided = [], 0
+    for p in pools:
+        timeout = p.effective.get("connectionTimeoutMillis")
+        if timeout is None:
+            undecided += 1
+        elif timeout == 0:
+            how = "default" if "connectionTimeoutMillis" in p.effective.get("defaults_used", []) else "set to 0"
+            findings.append(Finding(
+                check=spec.id,
+                title="node-postgres pool waits forever for a free connection",
+                subject={"library": p.library},
+                evidence=[Evidence(p.path, p.line, f"connectionTimeoutMillis = 0 ({how}); settings: {describe(p.settings)}")],
+            ))
+    if undecided == len(pools):
+        return Outcome("undecided", note="connectionTimeoutMillis is set from an expression scaleaudit cannot resolve")
+    return Outcome.from_findings(findings)

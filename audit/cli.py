@@ -1,0 +1,107 @@
+"""Command line: `scaleaudit scan` prints the JSON document; `scaleaudit run` writes the reports."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from audit import __version__
+from audit.model import SEVERITIES
+
+EXIT_OK, EXIT_GATE, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="scaleaudit", description=__doc__)
+    p.add_argument("--version", action="version", version=f"scaleaudit {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, helptext in (("scan", "audit a repository and print the findings"),
+                           ("run", "audit a repository and write the notebook, HTML, PDF and JSON reports")):
+        s = sub.add_parser(name, help=helptext)
+        s.add_argument("path", help="the repository to audit")
+        s.add_argument("--profile", default="10k", choices=["500", "10k", "1m"], help="target scale (default 10k)")
+        s.add_argument("--users", type=int, metavar="N", help="custom number of concurrent users (overrides --profile)")
+        s.add_argument("--fail-on", choices=SEVERITIES[:4], help="exit 1 if a finding is at least this severe")
+        s.add_argument("--fail-under", type=float, metavar="SCORE", help="exit 1 if overall readiness is below SCORE")
+    scan = sub.choices["scan"]
+    scan.add_argument("--format", choices=["json", "text"], default="text")
+    scan.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    run = sub.choices["run"]
+    run.add_argument("--out", required=True, metavar="DIR", help="folder for the reports")
+    run.add_argument("--pdf", choices=["weasyprint", "chromium", "none"], default="weasyprint")
+    return p
+
+
+def gate(doc: dict, fail_on: str | None, fail_under: float | None) -> list[str]:
+    """The reasons the document fails the CI gates (empty when it passes)."""
+    reasons = []
+    if fail_on:
+        worst = SEVERITIES.index(fail_on)
+        bad = [f for f in doc["findings"] if SEVERITIES.index(f["severity"]) <= worst]
+        if bad:
+            reasons.append(f"{len(bad)} finding(s) of severity {fail_on} or worse")
+    overall = doc["scorecard"]["overall"]
+    if fail_under is not None and overall is not None and overall < fail_under:
+        reasons.append(f"overall readiness {overall} is below {fail_under}")
+    return reasons
+
+
+def summary_text(doc: dict) -> str:
+    sc = doc["scorecard"]
+    overall = "n/a" if sc["overall"] is None else f"{sc['overall']:.0f}%"
+    lines = [f"{doc['target']['name']} at {doc['profile']['concurrent_users']:,} concurrent users: "
+             f"readiness {overall} (grade {sc['grade']}), evidence coverage {sc['coverage']:.0f}%"]
+    for a in sc["areas"]:
+        score = "n/a" if a["score"] is None else f"{a['score']:.0f}"
+        lines.append(f"  {a['title']:<34} {score:>4}")
+    counts = {s: sum(1 for f in doc["findings"] if f["severity"] == s) for s in SEVERITIES}
+    lines.append("findings: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n) if doc["findings"]
+                 else "findings: none")
+    for f in doc["findings"][:10]:
+        ev = f["evidence"][0] if f["evidence"] else {"path": "", "line": None}
+        where = f"{ev['path']}:{ev['line']}" if ev.get("line") else ev.get("path", "")
+        lines.append(f"  [{f['severity']}] {f['check']}  {f['title']}  ({where})")
+    if len(doc["findings"]) > 10:
+        lines.append(f"  ... and {len(doc['findings']) - 10} more")
+    if doc["skipped"]:
+        lines.append(f"skipped: {len(doc['skipped'])} file(s) or folder(s), listed in the report")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if not Path(args.path).is_dir():
+        print(f"scaleaudit: {args.path} is not a directory", file=sys.stderr)
+        return EXIT_USAGE
+    from audit.api import document_json, scan
+
+    t0 = time.perf_counter()
+    doc = scan(args.path, args.profile, args.users)
+    scan_s = time.perf_counter() - t0
+    if args.command == "scan":
+        out = document_json(doc) if args.format == "json" else summary_text(doc) + "\n"
+        if args.output:
+            Path(args.output).write_text(out, encoding="utf-8")
+        else:
+            sys.stdout.write(out)
+    else:
+        from audit.report import run_report
+
+        out_dir = Path(args.out)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        json_path = out_dir / "readiness.json"
+        json_path.write_text(document_json(doc), encoding="utf-8")
+        result = run_report(args.path, out_dir, profile=args.profile, concurrent_users=args.users,
+                            pdf=args.pdf, audit_json=str(json_path))
+        print(summary_text(doc))
+        print(f"reports written to {out_dir}/: " + ", ".join(sorted(Path(p).name for p in result["paths"].values())))
+        timings = {"scan": scan_s, **result.get("timings", {})}
+        print("time: " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
+        for err in result.get("errors", []):
+            print(f"warning: {err}", file=sys.stderr)
+    reasons = gate(doc, args.fail_on, args.fail_under)
+    for r in reasons:
+        print(f"scaleaudit: gate failed: {r}", file=sys.stderr)
+    return EXIT_GATE if reasons else EXIT_OK

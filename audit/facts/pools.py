@@ -1,0 +1,171 @@
+"""Connection-pool configurations found in code, with each library's documented defaults applied."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from audit.facts import js
+
+SQLALCHEMY_FUNCS = {"create_engine", "create_async_engine"}
+ASYNCPG_FUNCS = {"create_pool"}
+PSYCOPG_POOLS = {"ConnectionPool", "AsyncConnectionPool"}
+ENV_FUNCS = {"getenv", "get"}
+
+
+@dataclass
+class PoolConfig:
+    """One pool as written (`settings`) and as it behaves (`effective`)."""
+
+    library: str
+    path: str
+    line: int
+    settings: dict
+    effective: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"library": self.library, "path": self.path, "line": self.line,
+                "settings": dict(sorted(self.settings.items())), "effective": dict(sorted(self.effective.items()))}
+
+
+def _fallback(v):
+    """The number a setting takes when its environment variable is unset, or None."""
+    if isinstance(v, dict) and "env" in v:
+        return v.get("default")
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _apply(settings: dict, defaults: dict, keys: tuple[str, ...]) -> tuple[dict, list[str]]:
+    out, used = {}, []
+    for k in keys:
+        if k in settings:
+            out[k] = _fallback(settings[k])
+        elif k in defaults:
+            out[k] = defaults[k]
+            used.append(k)
+    return out, used
+
+
+def effective_settings(library: str, settings: dict, defaults: dict) -> dict:
+    """Resolve what one process can open through this pool, naming the defaults used."""
+    d = defaults.get(library, {})
+    if library == "sqlalchemy":
+        pool_class = str(settings.get("poolclass", ""))
+        if pool_class.endswith("NullPool"):
+            return {"max_connections": None, "pool": "NullPool: one connection per checkout, no limit",
+                    "defaults_used": []}
+        if pool_class.endswith("StaticPool"):
+            return {"max_connections": 1, "pool": "StaticPool", "defaults_used": []}
+        eff, used = _apply(settings, d, ("pool_size", "max_overflow", "pool_timeout"))
+        size, overflow = eff.get("pool_size"), eff.get("max_overflow")
+        total = None if size is None or overflow is None else size + max(overflow, 0)
+        return {**eff, "max_connections": total, "defaults_used": used}
+    if library == "asyncpg":
+        eff, used = _apply(settings, d, ("min_size", "max_size"))
+        return {**eff, "max_connections": eff.get("max_size"), "defaults_used": used}
+    if library == "psycopg_pool":
+        eff, used = _apply(settings, d, ("min_size", "max_size"))
+        if "max_size" not in settings:
+            eff["max_size"] = eff.get("min_size")
+            used.append("max_size")
+        return {**eff, "max_connections": eff.get("max_size"), "defaults_used": used}
+    if library == "node-postgres":
+        eff, used = _apply(settings, d, ("max", "idleTimeoutMillis", "connectionTimeoutMillis"))
+        return {**eff, "max_connections": eff.get("max"), "defaults_used": used}
+    return {"max_connections": None, "defaults_used": []}
+
+
+# -- Python -----------------------------------------------------------------------------------
+def _py_value(node: ast.expr):
+    if isinstance(node, ast.Constant):
+        return int(node.value) if isinstance(node.value, str) and node.value.isdigit() else node.value
+    if isinstance(node, ast.Call):
+        name = _call_name(node)
+        if name in {"int", "float"} and node.args:
+            return _py_value(node.args[0])
+        if name in ENV_FUNCS and node.args and isinstance(node.args[0], ast.Constant):
+            env = str(node.args[0].value)
+            default = _py_value(node.args[1]) if len(node.args) > 1 else None
+            return {"env": env, "default": default}
+    return f"expr:{ast.unparse(node)[:80]}"
+
+
+def _call_name(node: ast.Call) -> str:
+    f = node.func
+    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+
+
+def _python_library(name: str, source: str) -> str | None:
+    if name in SQLALCHEMY_FUNCS and "sqlalchemy" in source:
+        return "sqlalchemy"
+    if name in ASYNCPG_FUNCS and "asyncpg" in source:
+        return "asyncpg"
+    if name in PSYCOPG_POOLS and "psycopg_pool" in source:
+        return "psycopg_pool"
+    return None
+
+
+def python_pools(path: str, source: str, defaults: dict) -> list[PoolConfig]:
+    """Pools created in one Python file. Raises SyntaxError for the caller to record."""
+    if not any(k in source for k in ("sqlalchemy", "asyncpg", "psycopg_pool")):
+        return []
+    pools = []
+    for node in ast.walk(ast.parse(source, filename=path)):
+        if not isinstance(node, ast.Call):
+            continue
+        library = _python_library(_call_name(node), source)
+        if library is None:
+            continue
+        settings = {kw.arg: _py_value(kw.value) for kw in node.keywords if kw.arg}
+        if library == "sqlalchemy" and "poolclass" in settings:
+            settings["poolclass"] = str(settings["poolclass"]).removeprefix("expr:")
+        pools.append(PoolConfig(library, path, node.lineno, settings,
+                                effective_settings(library, settings, defaults)))
+    return pools
+
+
+# -- JS / TS ----------------------------------------------------------------------------------
+_NEW_POOL = """(new_expression
+  constructor: [(identifier) @ctor (member_expression property: (property_identifier) @ctor)]
+  arguments: (arguments) @args) @new"""
+
+
+def js_pools(path: str, source: str, defaults: dict) -> list[PoolConfig]:
+    """node-postgres `new Pool({...})` (or a config object named in the call) in one file."""
+    if "Pool" not in source or not js.imports_module(source, "pg"):
+        return []
+    tree, suffix = js.parse(path, source)
+    pools = []
+    for caps in js.matches(tree, suffix, _NEW_POOL):
+        if js.text(caps["ctor"][0]) != "Pool":
+            continue
+        new, args = caps["new"][0], caps["args"][0].named_children
+        settings = {}
+        config = args[0] if args else None
+        if config is not None and config.type == "identifier":
+            config = js.resolve_identifier(tree, js.text(config), new.start_byte)
+        if config is not None and config.type == "object":
+            settings = {k: js.value(v) for k, v in js.object_pairs(config).items()}
+        elif config is not None:
+            settings = {"config": f"expr:{js.text(config)[:80]}"}
+        if "connectionString" in settings:
+            settings["connectionString"] = _mask_url(settings["connectionString"])
+        pools.append(PoolConfig("node-postgres", path, js.line(new), settings,
+                                effective_settings("node-postgres", settings, defaults)))
+    return pools
+
+
+def _mask_url(v):
+    """Never keep a literal connection string: it may carry a password."""
+    return v if isinstance(v, dict) or (isinstance(v, str) and v.startswith(("env:", "expr:"))) else "literal (hidden)"
+
+
+def describe(settings: dict) -> str:
+    """Settings as a reviewer reads them: `max=20, max_overflow=env POOL_OVERFLOW (default 10)`."""
+    def one(v) -> str:
+        if isinstance(v, dict) and "env" in v:
+            return f"env {v['env']} (default {v.get('default')})"
+        if isinstance(v, str) and v.startswith("env:"):
+            return f"env {v[4:]} (no default)"
+        return str(v).removeprefix("expr:")
+    return ", ".join(f"{k}={one(v)}" for k, v in sorted(settings.items())) or "none"

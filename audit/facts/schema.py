@@ -1,0 +1,497 @@
+"""The schema model: tables, keys and indexes folded from the migration history with sqlglot."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from audit.facts.sqltext import split_statements
+
+logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
+
+IGNORED_STATEMENTS = (exp.Insert, exp.Update, exp.Delete, exp.Select, exp.Grant, exp.Revoke,
+                      exp.Comment, exp.Transaction, exp.Commit, exp.Rollback, exp.Analyze, exp.Union)
+IGNORED_CREATE_KINDS = {"VIEW", "SCHEMA", "TYPE", "SEQUENCE", "TRIGGER", "FUNCTION", "PROCEDURE",
+                        "EXTENSION", "ROLE", "DATABASE"}
+
+
+@dataclass
+class Column:
+    name: str
+    type: str
+
+
+@dataclass
+class Table:
+    name: str
+    path: str
+    line: int
+    columns: list[Column] = field(default_factory=list)
+    primary_key: list[str] = field(default_factory=list)
+    rls_enabled: bool = False
+
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+@dataclass
+class Index:
+    name: str
+    table: str
+    columns: list[str]
+    path: str
+    line: int
+    method: str = "btree"
+    unique: bool = False
+    partial: bool = False
+    implicit: bool = False
+
+
+@dataclass
+class ForeignKey:
+    table: str
+    columns: list[str]
+    ref_table: str
+    ref_columns: list[str]
+    path: str
+    line: int
+    name: str = ""
+
+
+@dataclass
+class Policy:
+    name: str
+    table: str
+    command: str
+    using: str
+    path: str
+    line: int
+
+
+@dataclass
+class Unparsed:
+    path: str
+    line: int
+    reason: str
+
+
+@dataclass
+class SchemaModel:
+    """The folded schema plus what could not be read; the extractor never judges."""
+
+    tables: dict[str, Table] = field(default_factory=dict)
+    indexes: dict[str, Index] = field(default_factory=dict)
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+    policies: list[Policy] = field(default_factory=list)
+    functions: list[str] = field(default_factory=list)
+    migrations: list[str] = field(default_factory=list)
+    unparsed: list[Unparsed] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: {"total": 0, "modelled": 0, "ignored": 0, "unparsed": 0})
+
+    def indexes_on(self, table: str) -> list[Index]:
+        return [i for i in self.indexes.values() if i.table == table]
+
+    def to_dict(self) -> dict:
+        return {
+            "tables": [
+                {"name": t.name, "columns": [{"name": c.name, "type": c.type} for c in t.columns],
+                 "primary_key": t.primary_key, "rls_enabled": t.rls_enabled, "path": t.path, "line": t.line}
+                for t in sorted(self.tables.values(), key=lambda t: t.name)
+            ],
+            "indexes": [
+                {"name": i.name, "table": i.table, "columns": i.columns, "method": i.method, "unique": i.unique,
+                 "partial": i.partial, "implicit": i.implicit, "path": i.path, "line": i.line}
+                for i in sorted(self.indexes.values(), key=lambda i: (i.table, i.name))
+            ],
+            "foreign_keys": [
+                {"table": f.table, "columns": f.columns, "references": {"table": f.ref_table, "columns": f.ref_columns},
+                 "name": f.name, "path": f.path, "line": f.line}
+                for f in sorted(self.foreign_keys, key=lambda f: (f.table, f.columns, f.path, f.line))
+            ],
+            "policies": [
+                {"name": p.name, "table": p.table, "command": p.command, "using": p.using, "path": p.path, "line": p.line}
+                for p in sorted(self.policies, key=lambda p: (p.table, p.name))
+            ],
+            "statements": dict(self.counts),
+            "unparsed": [{"path": u.path, "line": u.line, "reason": u.reason} for u in self.unparsed],
+            "migrations": list(self.migrations),
+        }
+
+
+def _ident(node) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, exp.Identifier):
+        return node.this.lower()
+    if isinstance(node, (exp.Column, exp.Table)):
+        return _ident(node.this)
+    return node.name.lower()
+
+
+class _Folder:
+    """Applies statements to a SchemaModel in order, tracking the search_path."""
+
+    def __init__(self) -> None:
+        self.model = SchemaModel()
+        self.schema = "public"
+        self.path = ""
+        self.line = 0
+
+    # -- names -------------------------------------------------------------------------
+    def qualify(self, table: exp.Table | None) -> str:
+        if table is None:
+            return ""
+        db = _ident(table.args.get("db")) or self.schema
+        return f"{db}.{_ident(table.this)}"
+
+    def qualify_name(self, name: str) -> str:
+        parts = [p.strip().strip('"').lower() for p in name.split(".")]
+        return ".".join(parts) if len(parts) > 1 else f"{self.schema}.{parts[0]}"
+
+    def at(self, node: exp.Expression | None) -> int:
+        """The file line of `node` inside the current statement (sqlglot keeps identifier lines)."""
+        ident = node if isinstance(node, exp.Identifier) else node.find(exp.Identifier) if node else None
+        inner = ident.meta.get("line") if ident is not None else None
+        return self.line + inner - 1 if inner else self.line
+
+    def index_key(self, table: str, name: str) -> str:
+        return f"{table.split('.')[0]}.{name}"
+
+    # -- entry point -------------------------------------------------------------------
+    def apply(self, path: str, line: int, sql: str) -> None:
+        self.path, self.line = path, line
+        counts = self.model.counts
+        counts["total"] += 1
+        try:
+            stmt = sqlglot.parse_one(sql, read="postgres")
+        except SqlglotError as exc:
+            if self.fallback(sql):
+                counts["modelled"] += 1
+                return
+            self.unparsed(f"sqlglot could not parse it: {str(exc).splitlines()[0][:160]}")
+            return
+        except (RecursionError, ValueError) as exc:
+            self.unparsed(f"sqlglot failed: {type(exc).__name__}")
+            return
+        outcome = self.statement(stmt, sql)
+        if outcome == "unparsed":
+            self.unparsed(f"opaque to sqlglot: {' '.join(sql.split()[:3])}")
+        else:
+            counts[outcome] += 1
+
+    def unparsed(self, reason: str) -> None:
+        self.model.counts["unparsed"] += 1
+        self.model.unparsed.append(Unparsed(self.path, self.line, reason))
+
+    def statement(self, stmt: exp.Expression, sql: str) -> str:
+        if isinstance(stmt, exp.Command):
+            return "modelled" if self.fallback(sql) else "unparsed"
+        if isinstance(stmt, exp.Create):
+            return self.create(stmt)
+        if isinstance(stmt, exp.Alter):
+            return self.alter(stmt)
+        if isinstance(stmt, exp.Drop):
+            return self.drop(stmt)
+        if isinstance(stmt, IGNORED_STATEMENTS) or isinstance(stmt, exp.Set):
+            return "ignored"
+        return "unparsed"
+
+    # -- CREATE ------------------------------------------------------------------------
+    def create(self, stmt: exp.Create) -> str:
+        kind = (stmt.args.get("kind") or "").upper()
+        if kind == "TABLE":
+            return self.create_table(stmt)
+        if kind == "INDEX":
+            return self.create_index(stmt)
+        if kind in IGNORED_CREATE_KINDS:
+            return "ignored"
+        return "unparsed"
+
+    def create_table(self, stmt: exp.Create) -> str:
+        target = stmt.this
+        table_node = target.this if isinstance(target, exp.Schema) else target
+        name = self.qualify(table_node)
+        if name in self.model.tables and stmt.args.get("exists"):
+            return "ignored"
+        self.drop_table(name)
+        table = Table(name, self.path, self.line)
+        self.model.tables[name] = table
+        if isinstance(target, exp.Schema):
+            for item in target.expressions:
+                self.table_element(table, item)
+        return "modelled"
+
+    def table_element(self, table: Table, item: exp.Expression) -> None:
+        if isinstance(item, exp.ColumnDef):
+            self.add_column(table, item)
+        elif isinstance(item, exp.Constraint):
+            for inner in item.expressions:
+                self.constraint(table, inner, _ident(item.this))
+        else:
+            self.constraint(table, item, "")
+
+    def add_column(self, table: Table, col: exp.ColumnDef) -> None:
+        name = _ident(col.this)
+        kind = col.args.get("kind")
+        table.columns = [c for c in table.columns if c.name != name]
+        table.columns.append(Column(name, kind.sql(dialect="postgres").lower() if kind else ""))
+        for cons in col.args.get("constraints") or []:
+            k = cons.args.get("kind")
+            if isinstance(k, exp.PrimaryKeyColumnConstraint):
+                self.set_primary_key(table, [name])
+            elif isinstance(k, exp.UniqueColumnConstraint):
+                self.implicit_index(table, [name], f"{table.name.split('.')[1]}_{name}_key")
+            elif isinstance(k, exp.Reference):
+                self.reference(table, [name], k, _ident(cons.this), self.at(col.this))
+
+    def constraint(self, table: Table, node: exp.Expression, cname: str) -> None:
+        if isinstance(node, exp.PrimaryKey):
+            self.set_primary_key(table, [_ident(e) for e in node.expressions])
+        elif isinstance(node, exp.UniqueColumnConstraint):
+            cols = [_ident(e) for e in (node.this.expressions if isinstance(node.this, exp.Schema) else [])]
+            if cols:
+                self.implicit_index(table, cols, cname or f"{table.name.split('.')[1]}_{'_'.join(cols)}_key")
+        elif isinstance(node, exp.ForeignKey):
+            cols = [_ident(e) for e in node.expressions]
+            self.reference(table, cols, node.args.get("reference"), cname, self.at(node))
+
+    def set_primary_key(self, table: Table, cols: list[str]) -> None:
+        table.primary_key = cols
+        self.implicit_index(table, cols, f"{table.name.split('.')[1]}_pkey", unique=True)
+
+    def implicit_index(self, table: Table, cols: list[str], name: str, unique: bool = True) -> None:
+        key = self.index_key(table.name, name)
+        self.model.indexes[key] = Index(name, table.name, cols, self.path, self.line, unique=unique, implicit=True)
+
+    def reference(self, table: Table, cols: list[str], ref: exp.Reference | None, cname: str, line: int) -> None:
+        if ref is None or not cols:
+            return
+        target = ref.this
+        ref_table = self.qualify(target.this if isinstance(target, exp.Schema) else target)
+        ref_cols = [_ident(e) for e in target.expressions] if isinstance(target, exp.Schema) else []
+        if not ref_cols and ref_table in self.model.tables:
+            ref_cols = list(self.model.tables[ref_table].primary_key)
+        self.model.foreign_keys.append(ForeignKey(table.name, cols, ref_table, ref_cols, self.path, line, cname))
+
+    def create_index(self, stmt: exp.Create) -> str:
+        index = stmt.this
+        params = index.args.get("params")
+        table = self.qualify(index.args.get("table"))
+        if params is None or not table:
+            return "unparsed"
+        cols = []
+        for o in params.args.get("columns") or []:
+            inner = o.this if isinstance(o, exp.Ordered) else o
+            if isinstance(inner, exp.Column):
+                cols.append(_ident(inner))
+            else:
+                cols.append(inner.sql(dialect="postgres").lower())
+        using = params.args.get("using")
+        name = _ident(index.this) or f"{table.split('.')[1]}_{'_'.join(c for c in cols if c.isidentifier())}_idx"
+        key = self.index_key(table, name)
+        if key in self.model.indexes and stmt.args.get("exists"):
+            return "ignored"
+        self.model.indexes[key] = Index(
+            name, table, cols, self.path, self.line,
+            method=(using.name.lower() if using is not None else "btree"),
+            unique=bool(stmt.args.get("unique")), partial=params.args.get("where") is not None,
+        )
+        return "modelled"
+
+    # -- ALTER -------------------------------------------------------------------------
+    def alter(self, stmt: exp.Alter) -> str:
+        kind = (stmt.args.get("kind") or "").upper()
+        if kind == "INDEX":
+            return self.alter_index(stmt)
+        if kind != "TABLE":
+            return "ignored"
+        name = self.qualify(stmt.this)
+        table = self.model.tables.get(name)
+        if table is None:  # created outside the migrations seen (e.g. by the platform): keep what we learn
+            table = self.model.tables[name] = Table(name, self.path, self.line)
+        touched = False
+        for action in stmt.args.get("actions") or []:
+            touched |= self.alter_action(table, action)
+        return "modelled" if touched else "ignored"
+
+    def alter_action(self, table: Table, action: exp.Expression) -> bool:
+        if isinstance(action, exp.ColumnDef):
+            self.add_column(table, action)
+        elif isinstance(action, exp.AddConstraint):
+            for c in action.expressions:
+                self.table_element(table, c)
+        elif isinstance(action, exp.AlterRename):
+            self.rename_table(table, self.qualify_name(_ident(action.this)) if "." not in action.this.sql()
+                              else self.qualify(action.this))
+        elif isinstance(action, exp.RenameColumn):
+            self.rename_column(table, _ident(action.this), _ident(action.args.get("to")))
+        elif isinstance(action, exp.Drop):
+            return self.alter_drop(table, action)
+        elif isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
+            col = _ident(action.this)
+            for c in table.columns:
+                if c.name == col:
+                    c.type = action.args["dtype"].sql(dialect="postgres").lower()
+        else:
+            return False
+        return True
+
+    def alter_drop(self, table: Table, action: exp.Drop) -> bool:
+        kind = (action.args.get("kind") or "").upper()
+        names = [_ident(t) for t in action.args.get("tables") or []]
+        if kind == "COLUMN":
+            for col in names:
+                table.columns = [c for c in table.columns if c.name != col]
+                self.model.indexes = {k: i for k, i in self.model.indexes.items()
+                                      if not (i.table == table.name and col in i.columns)}
+                self.model.foreign_keys = [f for f in self.model.foreign_keys
+                                           if not (f.table == table.name and col in f.columns)]
+            return True
+        if kind == "CONSTRAINT":
+            for cname in names:
+                self.model.foreign_keys = [f for f in self.model.foreign_keys
+                                           if not (f.table == table.name and f.name == cname)]
+                self.model.indexes.pop(self.index_key(table.name, cname), None)
+                if cname == f"{table.name.split('.')[1]}_pkey":
+                    table.primary_key = []
+            return True
+        return False
+
+    def alter_index(self, stmt: exp.Alter) -> str:
+        for action in stmt.args.get("actions") or []:
+            if isinstance(action, exp.AlterRename):
+                old = self.qualify_name(_ident(stmt.this))
+                idx = self.model.indexes.pop(old, None)
+                if idx:
+                    idx.name = _ident(action.this)
+                    self.model.indexes[self.index_key(idx.table, idx.name)] = idx
+                    return "modelled"
+        return "ignored"
+
+    def rename_table(self, table: Table, new: str) -> None:
+        old = table.name
+        del self.model.tables[old]
+        table.name = new
+        self.model.tables[new] = table
+        for i in self.model.indexes.values():
+            if i.table == old:
+                i.table = new
+        for f in self.model.foreign_keys:
+            f.table = new if f.table == old else f.table
+            f.ref_table = new if f.ref_table == old else f.ref_table
+
+    def rename_column(self, table: Table, old: str, new: str) -> None:
+        for c in table.columns:
+            if c.name == old:
+                c.name = new
+        table.primary_key = [new if c == old else c for c in table.primary_key]
+        for i in self.model.indexes.values():
+            if i.table == table.name:
+                i.columns = [new if c == old else c for c in i.columns]
+        for f in self.model.foreign_keys:
+            if f.table == table.name:
+                f.columns = [new if c == old else c for c in f.columns]
+            if f.ref_table == table.name:
+                f.ref_columns = [new if c == old else c for c in f.ref_columns]
+
+    # -- DROP --------------------------------------------------------------------------
+    def drop(self, stmt: exp.Drop) -> str:
+        kind = (stmt.args.get("kind") or "").upper()
+        if kind == "TABLE":
+            for t in stmt.args.get("tables") or []:
+                self.drop_table(self.qualify(t))
+            return "modelled"
+        if kind == "INDEX":
+            for t in stmt.args.get("tables") or []:
+                self.model.indexes.pop(self.qualify(t), None)
+            return "modelled"
+        return "ignored"
+
+    def drop_table(self, name: str) -> None:
+        self.model.tables.pop(name, None)
+        self.model.indexes = {k: i for k, i in self.model.indexes.items() if i.table != name}
+        self.model.foreign_keys = [f for f in self.model.foreign_keys if f.table != name]
+        self.model.policies = [p for p in self.model.policies if p.table != name]
+
+    # -- statements sqlglot keeps only as opaque commands -----------------------------
+    def fallback(self, sql: str) -> bool:
+        """A narrow, tested reading of statements sqlglot does not model; False leaves them unparsed."""
+        for pattern, handler in _FALLBACKS:
+            m = pattern.match(sql)
+            if m:
+                handler(self, m)
+                return True
+        return False
+
+    def fb_search_path(self, m: re.Match) -> None:
+        first = m.group(1).split(",")[0].strip().strip("'\"").lower()
+        self.schema = first if first and first != "$user" else "public"
+
+    def fb_drop_index(self, m: re.Match) -> None:
+        for name in m.group(1).split(","):
+            self.model.indexes.pop(self.qualify_name(name), None)
+
+    def fb_policy(self, m: re.Match) -> None:
+        table = self.qualify_name(m.group(2))
+        using = m.group(4) or ""
+        self.model.policies.append(Policy(m.group(1).strip('"'), table, (m.group(3) or "ALL").upper(),
+                                          using.strip(), self.path, self.line))
+
+    def fb_drop_policy(self, m: re.Match) -> None:
+        name, table = m.group(1).strip('"'), self.qualify_name(m.group(2))
+        self.model.policies = [p for p in self.model.policies if not (p.name == name and p.table == table)]
+
+    def fb_rls(self, m: re.Match) -> None:
+        table = self.model.tables.get(self.qualify_name(m.group(1)))
+        if table:
+            table.rls_enabled = m.group(2).upper() == "ENABLE"
+
+    def fb_function(self, m: re.Match) -> None:
+        name = self.qualify_name(m.group(1))
+        if name not in self.model.functions:
+            self.model.functions.append(name)
+
+    def fb_understood(self, m: re.Match) -> None:
+        """Statements recognised as leaving the table model unchanged."""
+
+
+_NAME = r'((?:"[^"]+"|[\w$]+)(?:\.(?:"[^"]+"|[\w$]+))?)'
+_FALLBACKS = [
+    (re.compile(r"SET\s+(?:LOCAL\s+|SESSION\s+)?search_path\s*(?:=|TO)\s*(.+)$", re.I | re.S), _Folder.fb_search_path),
+    (re.compile(r"DROP\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?(.+?)(?:\s+(?:CASCADE|RESTRICT))?$",
+                re.I | re.S), _Folder.fb_drop_index),
+    (re.compile(rf"CREATE\s+POLICY\s+{_NAME}\s+ON\s+{_NAME}(?:\s+AS\s+\w+)?(?:\s+FOR\s+(\w+))?"
+                r"(?:\s+TO\s+[\w\s,\"]+?)?(?:\s+USING\s*\((.*)\))?(?:\s+WITH\s+CHECK\s*\(.*\))?\s*$", re.I | re.S),
+     _Folder.fb_policy),
+    (re.compile(rf"DROP\s+POLICY\s+(?:IF\s+EXISTS\s+)?{_NAME}\s+ON\s+{_NAME}", re.I), _Folder.fb_drop_policy),
+    (re.compile(rf"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{_NAME}\s+(ENABLE|DISABLE)\s+ROW\s+LEVEL\s+SECURITY",
+                re.I), _Folder.fb_rls),
+    (re.compile(rf"CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\s+{_NAME}\s*\(", re.I), _Folder.fb_function),
+    (re.compile(r"(CREATE\s+EXTENSION|ALTER\s+\w+(?:\s+\w+)?\s+\S+\s+OWNER\s+TO|ALTER\s+DEFAULT\s+PRIVILEGES"
+                r"|SELECT\s|SET\s|RESET\s|COMMENT\s+ON|GRANT\s|REVOKE\s|NOTIFY\s|CREATE\s+ROLE|ALTER\s+ROLE)", re.I),
+     _Folder.fb_understood),
+]
+
+
+def migration_order(paths: list[str]) -> list[str]:
+    """The order a framework applies migrations: by folder, then file name (timestamps sort)."""
+    return sorted(paths, key=lambda p: (str(PurePosixPath(p).parent), PurePosixPath(p).name))
+
+
+def build_schema(files) -> SchemaModel:
+    """Fold the given SourceFiles (migration order is computed here) into one model."""
+    folder = _Folder()
+    by_path = {f.path: f for f in files}
+    for path in migration_order(list(by_path)):
+        folder.model.migrations.append(path)
+        folder.schema = "public"
+        for line, sql in split_statements(by_path[path].text or ""):
+            folder.apply(path, line, sql)
+    folder.model.unparsed.sort(key=lambda u: (u.path, u.line))
+    return folder.model
