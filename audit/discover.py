@@ -106,13 +106,13 @@ class _Ignores:
     """The .gitignore files met on the way down, each applying below its own folder."""
 
     def __init__(self) -> None:
-        self.specs: list[tuple[str, pathspec.PathSpec]] = []
+        self.specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
 
     def load(self, root: Path, rel_dir: str) -> None:
         f = root / rel_dir / ".gitignore"
         if f.is_file() and not f.is_symlink():
             lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
-            self.specs.append((rel_dir, pathspec.PathSpec.from_lines("gitwildmatch", lines)))
+            self.specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
 
     def ignored(self, rel: str, is_dir: bool) -> bool:
         for base, spec in self.specs:

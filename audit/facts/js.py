@@ -57,9 +57,11 @@ def string_value(node: ts.Node) -> str | None:
 def env_name(node: ts.Node) -> str | None:
     """`process.env.NAME`, `process.env["NAME"]` or `import.meta.env.NAME` -> NAME."""
     t = text(node)
-    for prefix in ("process.env.", "import.meta.env.", "Deno.env.get("):
-        if t.startswith(prefix):
-            return t[len(prefix):].strip("()'\"")
+    if node.type == "member_expression" and t.startswith(("process.env.", "import.meta.env.")):
+        return text(node.child_by_field_name("property"))
+    if node.type == "call_expression" and t.startswith("Deno.env.get("):
+        args = node.child_by_field_name("arguments")
+        return string_value(args.named_children[0]) if args is not None and args.named_children else None
     if node.type == "subscript_expression" and text(node.child_by_field_name("object")) == "process.env":
         idx = node.child_by_field_name("index")
         return string_value(idx) if idx is not None else None

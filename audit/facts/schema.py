@@ -288,6 +288,7 @@ class _Folder:
         cols = []
         for o in params.args.get("columns") or []:
             inner = o.this if isinstance(o, exp.Ordered) else o
+            inner = inner.this if isinstance(inner, exp.Paren) else inner
             if isinstance(inner, exp.Column):
                 cols.append(_ident(inner))
             else:
@@ -474,7 +475,7 @@ _FALLBACKS = [
                 re.I), _Folder.fb_rls),
     (re.compile(rf"CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\s+{_NAME}\s*\(", re.I), _Folder.fb_function),
     (re.compile(r"(CREATE\s+EXTENSION|ALTER\s+\w+(?:\s+\w+)?\s+\S+\s+OWNER\s+TO|ALTER\s+DEFAULT\s+PRIVILEGES"
-                r"|SELECT\s|SET\s|RESET\s|COMMENT\s+ON|GRANT\s|REVOKE\s|NOTIFY\s|CREATE\s+ROLE|ALTER\s+ROLE)", re.I),
+                r"|SET\s+\w+\s*(?:=|TO)|RESET\s|COMMENT\s+ON|NOTIFY\s|CREATE\s+ROLE|ALTER\s+ROLE)", re.I),
      _Folder.fb_understood),
 ]
 

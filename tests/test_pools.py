@@ -1,0 +1,77 @@
+"""Pool facts: settings as written, library defaults applied, environment indirections named."""
+
+import pytest
+
+from audit.catalog import load_catalog, load_profile
+from audit.facts.pools import js_pools, python_pools
+
+DEFAULTS = load_catalog(load_profile("10k")).defaults
+
+
+def py(src):
+    return python_pools("app/db.py", src, DEFAULTS)
+
+
+def js(src, path="src/db.ts"):
+    return js_pools(path, src, DEFAULTS)
+
+
+@pytest.mark.parametrize("src, settings, max_conn, defaults_used", [
+    ("from sqlalchemy.ext.asyncio import create_async_engine\n"
+     "engine = create_async_engine(settings.database_url, pool_pre_ping=True)",
+     {"pool_pre_ping": True}, 15, ["pool_size", "max_overflow", "pool_timeout"]),
+    ("import sqlalchemy as sa\nengine = sa.create_engine(URL, pool_size=20, max_overflow=30, pool_timeout=5)",
+     {"pool_size": 20, "max_overflow": 30, "pool_timeout": 5}, 50, []),
+    ("import os\nfrom sqlalchemy import create_engine\n"
+     "e = create_engine(URL, pool_size=int(os.getenv('POOL_SIZE', '8')), max_overflow=0)",
+     {"pool_size": {"env": "POOL_SIZE", "default": 8}, "max_overflow": 0}, 8, ["pool_timeout"]),
+    ("from sqlalchemy import create_engine\nfrom sqlalchemy.pool import NullPool\n"
+     "e = create_engine(URL, poolclass=NullPool)", {"poolclass": "NullPool"}, None, []),
+    ("import asyncpg\npool = await asyncpg.create_pool(dsn)", {}, 10, ["min_size", "max_size"]),
+    ("from psycopg_pool import ConnectionPool\npool = ConnectionPool(conninfo, min_size=2)",
+     {"min_size": 2}, 2, ["max_size"]),
+])
+def test_python_pools(src, settings, max_conn, defaults_used):
+    [pool] = py(src)
+    assert pool.settings == settings
+    assert pool.effective["max_connections"] == max_conn
+    assert pool.effective["defaults_used"] == defaults_used
+    assert pool.line == src.count("\n", 0, src.index("(", src.rindex("= ") )) + 1
+
+
+def test_python_without_pool_libraries_is_ignored():
+    assert py("def create_engine(): pass\ncreate_engine()") == []
+
+
+def test_python_syntax_error_raises_for_the_caller():
+    with pytest.raises(SyntaxError):
+        py("import sqlalchemy\ndef broken(:\n")
+
+
+@pytest.mark.parametrize("src, settings, max_conn, timeout", [
+    ("import { Pool } from 'pg';\nexport const pool = new Pool({ max: 20, idleTimeoutMillis: 30000 });",
+     {"max": 20, "idleTimeoutMillis": 30000}, 20, 0),
+    ("const { Pool } = require(\"pg\");\nconst pool = new Pool();", {}, 10, 0),
+    ("import pg from 'pg';\nconst pool = new pg.Pool({ connectionString: process.env.DATABASE_URL,\n"
+     "  max: Number(process.env.PG_MAX) || 15, connectionTimeoutMillis: 5_000 });",
+     {"connectionString": "env:DATABASE_URL", "max": {"env": "PG_MAX", "default": 15},
+      "connectionTimeoutMillis": 5000}, 15, 5000),
+    ("import { Pool, PoolConfig } from 'pg';\nconst cfg: PoolConfig = { max: parseInt(process.env.MAX ?? '25', 10) };\n"
+     "export const pool = new Pool(cfg);", {"max": {"env": "MAX", "default": 25}}, 25, 0),
+    ("import { Pool } from 'pg';\nconst pool = new Pool({ connectionString: 'postgres://u:secret@h/db' });",
+     {"connectionString": "literal (hidden)"}, 10, 0),
+])
+def test_node_postgres_pools(src, settings, max_conn, timeout):
+    [pool] = js(src)
+    assert pool.library == "node-postgres"
+    assert pool.settings == settings
+    assert pool.effective["max_connections"] == max_conn
+    assert pool.effective["connectionTimeoutMillis"] == timeout
+    assert "secret" not in repr(pool.to_dict())
+
+
+def test_node_pool_line_and_other_pools_ignored():
+    src = "import { Pool } from 'pg';\nimport { Pool as Workers } from 'workerpool';\n\n\nconst p = new Pool({ max: 5 });"
+    [pool] = js(src, "server.js")
+    assert pool.line == 5
+    assert js("import { Pool } from 'generic-pool';\nnew Pool({ max: 1 })") == []

@@ -1,0 +1,130 @@
+"""The schema model folded from migrations: input SQL -> expected tables, keys and indexes."""
+
+import pytest
+
+from audit.discover import SourceFile
+from audit.facts.schema import build_schema
+from audit.facts.sqltext import split_statements
+
+
+def model(*files):
+    return build_schema([SourceFile(p, "migration_sql", 0, sql) for p, sql in files])
+
+
+def one(sql):
+    return model(("migrations/001.sql", sql))
+
+
+def fks(m):
+    return sorted((f.table, tuple(f.columns), f.ref_table, tuple(f.ref_columns)) for f in m.foreign_keys)
+
+
+def test_split_respects_strings_comments_and_dollar_bodies():
+    sql = ("-- a; comment\ncreate table a (x text default 'a;b'); /* b; */\n"
+           "create function f() returns int as $$ select 1; $$ language sql;\n"
+           "select $tag$ ; $tag$;")
+    assert split_statements(sql) == [
+        (2, "create table a (x text default 'a;b')"),
+        (3, "create function f() returns int as $$ select 1; $$ language sql"),
+        (4, "select $tag$ ; $tag$"),
+    ]
+
+
+@pytest.mark.parametrize("sql, expected", [
+    ("create table a (id int primary key); create table b (id int, a_id int references a);",
+     [("public.b", ("a_id",), "public.a", ("id",))]),
+    ("create table a (id int primary key); create table b (id int, a_id int, foreign key (a_id) references a (id));",
+     [("public.b", ("a_id",), "public.a", ("id",))]),
+    ("create table a (x int, y int, primary key (x, y));"
+     "create table b (x int, y int, constraint fk foreign key (x, y) references a (x, y));",
+     [("public.b", ("x", "y"), "public.a", ("x", "y"))]),
+    ("create table app.a (id int primary key); create table b (a_id int);"
+     "alter table only b add constraint b_a foreign key (a_id) references app.a (id) not valid;",
+     [("public.b", ("a_id",), "app.a", ("id",))]),
+    ("create table a (id int primary key); create table b (x int);"
+     "alter table b add column a_id int references a (id);",
+     [("public.b", ("a_id",), "public.a", ("id",))]),
+])
+def test_foreign_key_forms(sql, expected):
+    assert fks(one(sql)) == expected
+
+
+def test_index_forms_and_implicit_indexes():
+    m = one("""
+        create table t (id bigint generated always as identity primary key, email text unique, a int, b int,
+                        unique (a, b));
+        create unique index concurrently if not exists t_lower_email on t using btree ((lower(email)));
+        create index t_a_partial on t (a) where b > 0;
+        create index t_gin on public.t using gin (b) include (a);
+        create index on t (b desc);
+    """)
+    idx = {i.name: i for i in m.indexes.values()}
+    assert idx["t_pkey"].columns == ["id"] and idx["t_pkey"].implicit and idx["t_pkey"].unique
+    assert idx["t_email_key"].columns == ["email"] and idx["t_email_key"].implicit
+    assert idx["t_a_b_key"].columns == ["a", "b"]
+    assert idx["t_lower_email"].columns == ["lower(email)"] and idx["t_lower_email"].unique
+    assert idx["t_a_partial"].partial and not idx["t_a_partial"].implicit
+    assert idx["t_gin"].method == "gin"
+    assert idx["t_b_idx"].columns == ["b"]
+    assert m.tables["public.t"].primary_key == ["id"]
+
+
+def test_renames_and_drops_follow_the_history():
+    m = model(
+        ("supabase/migrations/20240101_a.sql",
+         "create table posts (id int primary key, author_id int references users (id), tmp int);"
+         "create index posts_author on posts (author_id); create index posts_tmp on posts (tmp);"),
+        ("supabase/migrations/20240102_b.sql",
+         "alter table posts rename to articles; alter table articles rename column author_id to writer_id;"
+         "alter table articles drop column tmp; drop index if exists posts_author, nothing_here;"
+         "alter index posts_tmp rename to gone;"),
+    )
+    assert list(m.tables) == ["public.articles"]
+    assert fks(m) == [("public.articles", ("writer_id",), "public.users", ("id",))]
+    assert {i.name for i in m.indexes.values()} == {"posts_pkey"}
+    assert m.migrations == ["supabase/migrations/20240101_a.sql", "supabase/migrations/20240102_b.sql"]
+
+
+def test_drop_table_and_constraint():
+    m = one("create table a (id int primary key); create table b (a_id int constraint b_a references a);"
+            "create table c (a_id int references a); alter table b drop constraint b_a; drop table c cascade;")
+    assert fks(m) == [] and set(m.tables) == {"public.a", "public.b"}
+
+
+def test_migrations_apply_in_file_name_order():
+    m = model(("db/migrations/002_drop.sql", "drop table a;"), ("db/migrations/001_create.sql", "create table a (x int);"))
+    assert m.tables == {} and m.migrations[0].endswith("001_create.sql")
+
+
+def test_search_path_sets_the_default_schema():
+    m = one("set search_path to app, public; create table t (id int primary key);")
+    assert list(m.tables) == ["app.t"]
+
+
+def test_policies_rls_and_functions_are_modelled_not_opaque():
+    m = one("""
+        create table profiles (id uuid primary key);
+        alter table profiles enable row level security;
+        create policy "own row" on public.profiles for select to authenticated using (auth.uid() = id);
+        create or replace function public.touch() returns trigger language plpgsql as $$
+          begin new.updated_at = now(); return new; end; $$;
+        drop policy if exists "old" on profiles;
+    """)
+    assert m.tables["public.profiles"].rls_enabled
+    assert [(p.name, p.table, p.command, p.using) for p in m.policies] == [
+        ("own row", "public.profiles", "SELECT", "auth.uid() = id")]
+    assert m.functions == ["public.touch"]
+    assert m.counts == {"total": 5, "modelled": 5, "ignored": 0, "unparsed": 0}
+
+
+def test_unparsable_statements_are_counted_with_their_line():
+    m = one("create table a (id int);\ndo $$ begin perform 1; end $$;\nthis is not sql at all;\n"
+            "create table (;\ngrant select on a to anon;")
+    assert m.counts["total"] == 5 and m.counts["modelled"] == 1 and m.counts["ignored"] == 1
+    assert [(u.line, u.reason.split(":")[0]) for u in m.unparsed] == [
+        (2, "opaque to sqlglot"), (3, "sqlglot could not parse it"), (4, "sqlglot could not parse it")]
+
+
+def test_statement_lines_point_at_the_foreign_key_column():
+    m = one("\n\ncreate table a (\n  id int primary key,\n  b_id int references b (id)\n);")
+    assert m.foreign_keys[0].line == 5
