@@ -538,6 +538,8 @@ _DEFAULT_FORMATS: dict[str, Callable[[Any], str]] = {
 }
 _CODE_COLUMNS = {"Path", "Location", "Defined at", "Evidence", "Settings as written", "Defaults applied", "Table"}
 _NUMERIC_COLUMNS = {
+    "Available",
+    "Lost",
     "Score",
     "Weight",
     "Findings",
@@ -635,7 +637,7 @@ def summary_html(doc: Mapping) -> str:
     if s["critical"]:
         n = len(s["critical"])
         parts.append('<div class="sa-critical">')
-        parts.append(f"<h2>{n} critical finding{'s' if n != 1 else ''} block this target</h2><ul>")
+        parts.append(f"<h2>{n} critical finding{'s block' if n != 1 else ' blocks'} this target</h2><ul>")
         for c in s["critical"]:
             ev = ", ".join(e for e in c["evidence"] if e)
             ev_html = f' <span class="sa-ev">({_breakable(ev)})</span>' if ev else ""
@@ -690,56 +692,54 @@ def scorecard_html(doc: Mapping) -> str:
 
 
 def points_html(doc: Mapping) -> str:
-    """The scoring rules, each area's points, and the per-check table."""
+    """The scoring rules, then per area: its score, the points it lost and a table of its checks."""
     parts = []
     rules = _get(doc, "scorecard", "rules") or []
     if rules:
         parts.append('<ul class="sa-rules">' + "".join(f"<li>{esc(r)}</li>" for r in rules) + "</ul>")
-    items = []
-    for b in points_breakdown(doc):
-        if b["score"] is None:
-            items.append(f"<li><strong>{esc(b['title'])}</strong>: not scored (no check decided).</li>")
-            continue
-        losers = ", ".join(f"<code>{esc(c)}</code> −{esc(fmt_number(p))}" for c, p in b["losers"]) or "nothing"
-        capped = " The score is capped by the scoring rules." if b["capped"] else ""
-        items.append(
-            f"<li><strong>{esc(b['title'])}</strong> ({esc(fmt_pct(b['score']))}, weight {esc(fmt_number(b['weight']))}): "
-            f"lost {esc(fmt_number(b['lost']))} of {esc(fmt_number(b['available']))} points: {losers}.{capped}</li>"
-        )
-    if items:
-        parts.append('<ul class="sa-breakdown">' + "".join(items) + "</ul>")
     frame = points_frame(doc)
-    if not frame.empty:
-        notes = frame.pop("Note")
-        frame["Title"] = [f"{t}\n({n})" if n else t for t, n in zip(frame["Title"], notes)]
-    else:
-        frame = frame.drop(columns=["Note"])
-    total = None
-    if not frame.empty:
+    if frame.empty:
+        parts.append('<p class="sa-empty">No checks were run.</p>')
+        return "".join(parts)
+    for b, area in zip(points_breakdown(doc), _areas(doc)):
+        title = b["title"]
+        score = "not scored" if b["score"] is None else fmt_pct(b["score"])
+        parts.append(f'<h3 class="sa-area-heading">{esc(title)}: {esc(score)} <span class="sa-weight">(weight {esc(fmt_number(b["weight"]))})</span></h3>')
+        if b["score"] is None:
+            parts.append('<p class="sa-note">No check in this area could be decided, so it has no score and does not count in the overall.</p>')
+        else:
+            losers = ", ".join(f"<code>{esc(c)}</code> −{esc(fmt_number(p))}" for c, p in b["losers"]) or "none"
+            capped = " The score is capped by the scoring rules (critical finding)." if b["capped"] else ""
+            parts.append(
+                f'<p class="sa-note">Kept {esc(fmt_number(b["available"] - b["lost"]))} of {esc(fmt_number(b["available"]))} '
+                f"points; lost {esc(fmt_number(b['lost']))}: {losers}.{capped}</p>"
+            )
+        rows = frame[frame["Area"] == title].drop(columns=["Area"])
+        notes = rows.pop("Note")
+        rows = rows.assign(Title=[f"{t}\n({n})" if n else t for t, n in zip(rows["Title"], notes)])
+        rows = rows.rename(columns={"Points available": "Available", "Points lost": "Lost"})
         total = {
-            "Area": "Total",
-            "Points available": fmt_number(float(frame["Points available"].sum())),
-            "Points lost": fmt_number(float(frame["Points lost"].sum())),
-            "Findings": fmt_number(int(frame["Findings"].sum())),
+            "Check": "Total",
+            "Available": fmt_number(float(rows["Available"].sum())),
+            "Lost": fmt_number(float(rows["Lost"].sum())),
+            "Findings": fmt_number(int(rows["Findings"].sum())),
         }
-    parts.append(
-        html_table(
-            frame,
-            empty="No checks were run.",
-            css_class="sa-points",
-            widths={
-                "Area": "14%",
-                "Check": "19%",
-                "Title": "27%",
-                "Status": "10%",
-                "Severity": "10%",
-                "Points available": "7%",
-                "Points lost": "7%",
-                "Findings": "6%",
-            },
-            total=total,
+        parts.append(
+            html_table(
+                rows,
+                css_class="sa-points",
+                widths={
+                    "Check": "23%",
+                    "Title": "33%",
+                    "Status": "11%",
+                    "Severity": "10%",
+                    "Available": "8.5%",
+                    "Lost": "6%",
+                    "Findings": "8.5%",
+                },
+                total=total,
+            )
         )
-    )
     return "".join(parts)
 
 
@@ -775,7 +775,7 @@ def pools_html(doc: Mapping) -> str:
         frame,
         empty="No connection-pool configuration was found in the code.",
         css_class="sa-pools",
-        widths={"Library": "14%", "Location": "22%", "Max connections": "12%", "Settings as written": "26%", "Defaults applied": "26%"},
+        widths={"Library": "14%", "Location": "21%", "Max connections": "13%", "Settings as written": "26%", "Defaults applied": "26%"},
     )
     if not frame.empty:
         total = sum(int(v) for v in frame["Max connections"] if not _is_missing(v))
@@ -794,7 +794,7 @@ def schema_html(doc: Mapping) -> str:
         out += html_table(
             tables,
             css_class="sa-tables",
-            widths={"Table": "26%", "Columns": "9%", "Primary key": "14%", "Indexes": "9%", "Foreign keys": "10%", "Defined at": "32%"},
+            widths={"Table": "24%", "Columns": "10%", "Primary key": "14%", "Indexes": "10%", "Foreign keys": "10%", "Defined at": "32%"},
         )
     else:
         out += '<p class="sa-empty">No tables were found in the migrations.</p>'
@@ -816,32 +816,32 @@ def not_read_html(doc: Mapping) -> str:
         html_table(
             undecided,
             empty="Every applicable check was decided.",
-            widths={"Area": "18%", "Check": "22%", "Title": "26%", "Weight": "8%", "Why undecided": "26%"},
+            widths={"Area": "17%", "Check": "22%", "Title": "25%", "Weight": "9%", "Why undecided": "27%"},
         )
     )
     waived = waived_frame(doc)
     if not waived.empty:
         parts.append(f"<h3>Waived checks ({len(waived)})</h3>")
-        parts.append(html_table(waived, widths={"Check": "20%", "Path": "20%", "Subject": "18%", "Reason": "30%", "Expires": "12%"}))
+        parts.append(html_table(waived, widths={"Check": "20%", "Path": "18%", "Subject": "18%", "Reason": "30%", "Expires": "14%"}))
     return "".join(parts)
 
 
 # --------------------------------------------------------------------------- charts
 
-_CHART_WIDTH_IN = 7.0  # A4 (210 mm) minus ~15 mm margins each side
-_CHART_DPI = 150
+_CHART_WIDTH_IN = 7.0  # A4 (210 mm) minus the report's 14 mm margins each side is 7.2 in
+_CHART_DPI = 200  # sharp in print; the notebook shows the PNG at its size in inches (96 CSS px per inch)
 
 
-def _new_figure(height: float):
+def _new_figure(height: float, width: float = _CHART_WIDTH_IN):
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(_CHART_WIDTH_IN, height), dpi=_CHART_DPI, layout="constrained")
+    return Figure(figsize=(width, height), dpi=_CHART_DPI, layout="constrained")
 
 
 def _style_axes(ax) -> None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.tick_params(labelsize=10)
+    ax.tick_params(labelsize=9.5)
 
 
 def area_chart(doc: Mapping):
@@ -851,12 +851,13 @@ def area_chart(doc: Mapping):
     sc = doc.get("scorecard") or {}
     bands = sc.get("grade_bands") or list(DEFAULT_GRADE_BANDS)
     areas = _areas(doc)
-    fig = _new_figure(max(2.2, 0.55 * len(areas) + 1.4))
+    fig = _new_figure(max(1.8, 0.42 * len(areas) + 1.1))
     ax = fig.add_subplot()
     _style_axes(ax)
     if not areas:
         ax.set_axis_off()
-        ax.text(0.5, 0.5, "No area could be scored", ha="center", va="center", fontsize=12, color="#4b5563")
+        ax.text(0.5, 0.5, "No area could be scored", ha="center", va="center", fontsize=11, color="#4b5563")
+        fig.set_label("Area scores: no area could be scored")
         return fig
 
     labels = [str(a.get("title") or a.get("area")) for a in areas]
@@ -883,22 +884,18 @@ def area_chart(doc: Mapping):
             ax.text(x, i, text, va="center", ha="left", fontsize=10, color="#111827")
 
     overall = sc.get("overall")
+    xlabel = "Area score (%)"
     if not _is_missing(overall):
-        ax.axvline(float(overall), color="#111827", ls="--", lw=1.4)
-        ax.text(
-            float(overall),
-            -0.02,
-            f"overall {fmt_pct(overall)}",
-            transform=ax.get_xaxis_transform(),
-            ha="center",
-            va="top",
-            fontsize=9,
-            color="#111827",
-            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#111827", "lw": 0.6},
-        )
+        ax.axvline(float(overall), color="#111827", ls="--", lw=1.3)
+        xlabel += f"   ·   dashed line: overall readiness {fmt_pct(overall)}"
     ax.set_xlim(0, 100)
-    ax.set_xlabel("Score (%)" if _is_missing(overall) else "\nScore (%)", fontsize=10)
+    ax.set_xlabel(xlabel, fontsize=9.5)
     ax.set_ylabel("")
+    fig.set_label(
+        "Area scores: "
+        + "; ".join(f"{lab} {'n/a' if s is None else fmt_pct(s)}" for lab, s in zip(labels, scores))
+        + ("" if _is_missing(overall) else f"; overall {fmt_pct(overall)}")
+    )
     return fig
 
 
@@ -908,7 +905,7 @@ def severity_chart(doc: Mapping):
 
     counts = summary(doc)["counts"]
     frame = pd.DataFrame({"severity": list(SEVERITIES), "count": [counts.get(s, 0) for s in SEVERITIES]})
-    fig = _new_figure(2.3)
+    fig = _new_figure(1.7, width=4.8)
     ax = fig.add_subplot()
     _style_axes(ax)
     sns.barplot(data=frame, x="count", y="severity", hue="severity", palette=SEVERITY_COLORS, legend=False, ax=ax, orient="h", width=0.6)
@@ -920,7 +917,8 @@ def severity_chart(doc: Mapping):
     ax.set_xlabel("Findings", fontsize=10)
     ax.set_ylabel("")
     if frame["count"].sum() == 0:
-        ax.text(0.5, 0.5, "No findings", transform=ax.transAxes, ha="center", va="center", fontsize=12, color="#4b5563")
+        ax.text(0.5, 0.5, "No findings", transform=ax.transAxes, ha="center", va="center", fontsize=11, color="#4b5563")
+    fig.set_label("Findings per severity: " + ", ".join(f"{sev} {counts.get(sev, 0)}" for sev in SEVERITIES))
     return fig
 
 
@@ -931,11 +929,14 @@ def figure_png(fig) -> bytes:
     return buf.getvalue()
 
 
-def figure_image(fig):
-    """An ``IPython.display.Image`` of the figure, for ``display()`` in the notebook."""
+def figure_image(fig, alt: str | None = None):
+    """An ``IPython.display.Image`` of the figure for ``display()``: shown at its size in inches
+    (96 CSS pixels per inch, so chart text matches the report's text), with alternative text
+    (``alt`` or the figure's label, which the chart functions set to the data they plot)."""
     from IPython.display import Image
 
-    return Image(data=figure_png(fig), format="png")
+    width = round(fig.get_figwidth() * 96)
+    return Image(data=figure_png(fig), format="png", width=width, metadata={"alt": alt or fig.get_label() or "chart"})
 
 
 def assumptions_frame(doc: Mapping) -> pd.DataFrame:

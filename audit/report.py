@@ -255,6 +255,9 @@ def run_report(
                 progress_bar=False,
                 request_save_on_cell_execute=False,
                 execution_timeout=timeout,
+                # the kernel's own log (transport warnings, "KeyboardInterrupt caught" at shutdown)
+                # is noise here; cell errors still raise through papermill
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )
     except Exception as exc:  # papermill.PapermillExecutionError and kernel start failures
         raise ReportError(f"the report notebook failed ({type(exc).__name__}): {exc}\nexecuted notebook: {executed}") from exc

@@ -11,6 +11,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from audit.facts.policy import Policy, parse_policy
 from audit.facts.sqltext import split_statements
 
 logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
@@ -51,6 +52,9 @@ class Index:
     unique: bool = False
     partial: bool = False
     implicit: bool = False
+    concurrently: bool = False
+    on_existing_table: bool = False
+    where: str = ""
 
 
 @dataclass
@@ -62,16 +66,9 @@ class ForeignKey:
     path: str
     line: int
     name: str = ""
-
-
-@dataclass
-class Policy:
-    name: str
-    table: str
-    command: str
-    using: str
-    path: str
-    line: int
+    not_valid: bool = False
+    on_existing_table: bool = False
+    origin: str = "create table"
 
 
 @dataclass
@@ -90,6 +87,7 @@ class SchemaModel:
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     policies: list[Policy] = field(default_factory=list)
     functions: list[str] = field(default_factory=list)
+    publications: dict[str, list[str]] = field(default_factory=dict)
     migrations: list[str] = field(default_factory=list)
     unparsed: list[Unparsed] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: {"total": 0, "modelled": 0, "ignored": 0, "unparsed": 0})
@@ -106,18 +104,18 @@ class SchemaModel:
             ],
             "indexes": [
                 {"name": i.name, "table": i.table, "columns": i.columns, "method": i.method, "unique": i.unique,
-                 "partial": i.partial, "implicit": i.implicit, "path": i.path, "line": i.line}
+                 "partial": i.partial, "implicit": i.implicit, "concurrently": i.concurrently,
+                 "on_existing_table": i.on_existing_table, "where": i.where, "path": i.path, "line": i.line}
                 for i in sorted(self.indexes.values(), key=lambda i: (i.table, i.name))
             ],
             "foreign_keys": [
                 {"table": f.table, "columns": f.columns, "references": {"table": f.ref_table, "columns": f.ref_columns},
-                 "name": f.name, "path": f.path, "line": f.line}
+                 "name": f.name, "not_valid": f.not_valid, "on_existing_table": f.on_existing_table,
+                 "origin": f.origin, "path": f.path, "line": f.line}
                 for f in sorted(self.foreign_keys, key=lambda f: (f.table, f.columns, f.path, f.line))
             ],
-            "policies": [
-                {"name": p.name, "table": p.table, "command": p.command, "using": p.using, "path": p.path, "line": p.line}
-                for p in sorted(self.policies, key=lambda p: (p.table, p.name))
-            ],
+            "policies": [p.to_dict() for p in sorted(self.policies, key=lambda p: (p.table, p.name))],
+            "publications": {k: sorted(v) for k, v in sorted(self.publications.items())},
             "statements": dict(self.counts),
             "unparsed": [{"path": u.path, "line": u.line, "reason": u.reason} for u in self.unparsed],
             "migrations": list(self.migrations),
@@ -142,6 +140,8 @@ class _Folder:
         self.schema = "public"
         self.path = ""
         self.line = 0
+        self.not_valid = False
+        self.origin = "create table"
 
     # -- names -------------------------------------------------------------------------
     def qualify(self, table: exp.Table | None) -> str:
@@ -160,12 +160,17 @@ class _Folder:
         inner = ident.meta.get("line") if ident is not None else None
         return self.line + inner - 1 if inner else self.line
 
+    def existing(self, table: str) -> bool:
+        """Whether `table` was created by an earlier migration file (so it may hold data by now)."""
+        t = self.model.tables.get(table)
+        return t is not None and t.path != self.path
+
     def index_key(self, table: str, name: str) -> str:
         return f"{table.split('.')[0]}.{name}"
 
     # -- entry point -------------------------------------------------------------------
     def apply(self, path: str, line: int, sql: str) -> None:
-        self.path, self.line = path, line
+        self.path, self.line, self.not_valid, self.origin = path, line, False, "create table"
         counts = self.model.counts
         counts["total"] += 1
         try:
@@ -277,7 +282,8 @@ class _Folder:
         ref_cols = [_ident(e) for e in target.expressions] if isinstance(target, exp.Schema) else []
         if not ref_cols and ref_table in self.model.tables:
             ref_cols = list(self.model.tables[ref_table].primary_key)
-        self.model.foreign_keys.append(ForeignKey(table.name, cols, ref_table, ref_cols, self.path, line, cname))
+        self.model.foreign_keys.append(ForeignKey(table.name, cols, ref_table, ref_cols, self.path, line, cname,
+                                                  self.not_valid, self.existing(table.name), self.origin))
 
     def create_index(self, stmt: exp.Create) -> str:
         index = stmt.this
@@ -299,9 +305,11 @@ class _Folder:
         if key in self.model.indexes and stmt.args.get("exists"):
             return "ignored"
         self.model.indexes[key] = Index(
-            name, table, cols, self.path, self.line,
+            name, table, cols, self.path, self.at(index.this),
             method=(using.name.lower() if using is not None else "btree"),
             unique=bool(stmt.args.get("unique")), partial=params.args.get("where") is not None,
+            concurrently=bool(stmt.args.get("concurrently")), on_existing_table=self.existing(table),
+            where=params.args["where"].this.sql(dialect="postgres") if params.args.get("where") else "",
         )
         return "modelled"
 
@@ -317,14 +325,17 @@ class _Folder:
         if table is None:  # created outside the migrations seen (e.g. by the platform): keep what we learn
             table = self.model.tables[name] = Table(name, self.path, self.line)
         touched = False
+        self.not_valid = bool(stmt.args.get("not_valid"))
         for action in stmt.args.get("actions") or []:
             touched |= self.alter_action(table, action)
         return "modelled" if touched else "ignored"
 
     def alter_action(self, table: Table, action: exp.Expression) -> bool:
         if isinstance(action, exp.ColumnDef):
+            self.origin = "add column"
             self.add_column(table, action)
         elif isinstance(action, exp.AddConstraint):
+            self.origin = "add constraint"
             for c in action.expressions:
                 self.table_element(table, c)
         elif isinstance(action, exp.AlterRename):
@@ -439,10 +450,8 @@ class _Folder:
             self.model.indexes.pop(self.qualify_name(name), None)
 
     def fb_policy(self, m: re.Match) -> None:
-        table = self.qualify_name(m.group(2))
-        using = m.group(4) or ""
-        self.model.policies.append(Policy(m.group(1).strip('"'), table, (m.group(3) or "ALL").upper(),
-                                          using.strip(), self.path, self.line))
+        name, table, clauses = parse_policy(m.string)
+        self.model.policies.append(Policy(name, self.qualify_name(table), self.path, self.line, **clauses))
 
     def fb_drop_policy(self, m: re.Match) -> None:
         name, table = m.group(1).strip('"'), self.qualify_name(m.group(2))
@@ -458,6 +467,15 @@ class _Folder:
         if name not in self.model.functions:
             self.model.functions.append(name)
 
+    def fb_publication(self, m: re.Match) -> None:
+        tables = self.model.publications.setdefault(m.group(1).strip('"').lower(), [])
+        for name in m.group(3).split(","):
+            t = self.qualify_name(name.strip())
+            if m.group(2).upper() == "ADD" and t not in tables:
+                tables.append(t)
+            elif m.group(2).upper() == "DROP" and t in tables:
+                tables.remove(t)
+
     def fb_understood(self, m: re.Match) -> None:
         """Statements recognised as leaving the table model unchanged."""
 
@@ -467,12 +485,12 @@ _FALLBACKS = [
     (re.compile(r"SET\s+(?:LOCAL\s+|SESSION\s+)?search_path\s*(?:=|TO)\s*(.+)$", re.I | re.S), _Folder.fb_search_path),
     (re.compile(r"DROP\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?(.+?)(?:\s+(?:CASCADE|RESTRICT))?$",
                 re.I | re.S), _Folder.fb_drop_index),
-    (re.compile(rf"CREATE\s+POLICY\s+{_NAME}\s+ON\s+{_NAME}(?:\s+AS\s+\w+)?(?:\s+FOR\s+(\w+))?"
-                r"(?:\s+TO\s+[\w\s,\"]+?)?(?:\s+USING\s*\((.*)\))?(?:\s+WITH\s+CHECK\s*\(.*\))?\s*$", re.I | re.S),
-     _Folder.fb_policy),
+    (re.compile(rf"CREATE\s+POLICY\s+{_NAME}\s+ON\s+{_NAME}", re.I), _Folder.fb_policy),
     (re.compile(rf"DROP\s+POLICY\s+(?:IF\s+EXISTS\s+)?{_NAME}\s+ON\s+{_NAME}", re.I), _Folder.fb_drop_policy),
     (re.compile(rf"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{_NAME}\s+(ENABLE|DISABLE)\s+ROW\s+LEVEL\s+SECURITY",
                 re.I), _Folder.fb_rls),
+    (re.compile(r"ALTER\s+PUBLICATION\s+(\"[^\"]+\"|\w+)\s+(ADD|DROP)\s+TABLE\s+(?:ONLY\s+)?(.+)$", re.I | re.S),
+     _Folder.fb_publication),
     (re.compile(rf"CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\s+{_NAME}\s*\(", re.I), _Folder.fb_function),
     (re.compile(r"(CREATE\s+EXTENSION|ALTER\s+\w+(?:\s+\w+)?\s+\S+\s+OWNER\s+TO|ALTER\s+DEFAULT\s+PRIVILEGES"
                 r"|SET\s+\w+\s*(?:=|TO)|RESET\s|COMMENT\s+ON|NOTIFY\s|CREATE\s+ROLE|ALTER\s+ROLE)", re.I),
