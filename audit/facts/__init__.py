@@ -2,38 +2,62 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from audit.catalog import Catalog
 from audit.discover import Discovery
+from audit.facts import js
 from audit.facts.pools import PoolConfig, js_pools, python_pools
+from audit.facts.queries import Query, js_sql_queries, python_queries, sql_file_queries
 from audit.facts.schema import SchemaModel, build_schema
+from audit.facts.supabase_js import supabase_queries
+
+JS_QUERY_HINT = re.compile(r"\.from\(|\.rpc\(|\.query\(|sql`|\.raw\(|\.unsafe\(|\.execute\(")
 
 
 @dataclass
 class Facts:
     schema: SchemaModel
     pools: list[PoolConfig] = field(default_factory=list)
+    queries: list[Query] = field(default_factory=list)
 
     @property
     def has_schema(self) -> bool:
         return bool(self.schema.migrations)
 
     def to_dict(self) -> dict:
-        return {"schema": self.schema.to_dict(), "pools": [p.to_dict() for p in self.pools]}
+        return {
+            "schema": self.schema.to_dict(),
+            "pools": [p.to_dict() for p in self.pools],
+            "queries": {
+                "items": [q.to_dict() for q in self.queries],
+                "by_source": dict(sorted(Counter(q.source for q in self.queries).items())),
+                "unparsed": sum(1 for q in self.queries if q.error),
+            },
+        }
 
 
 def collect_facts(found: Discovery, catalog: Catalog) -> Facts:
     """Run every extractor over the discovered files; unreadable ones are added to `skipped`."""
     migrations = found.of_kind("migration_sql") or found.of_kind("schema_sql")
     facts = Facts(schema=build_schema(migrations))
+    for f in (f for f in found.of_kind("sql") if not f.name.lower().startswith("seed")):
+        facts.queries.extend(sql_file_queries(f.path, f.text or ""))
     for f in found.of_kind("python"):
         try:
             facts.pools.extend(python_pools(f.path, f.text or "", catalog.defaults))
+            facts.queries.extend(python_queries(f.path, f.text or ""))
         except (SyntaxError, ValueError) as exc:
             found.skip(f.path, f"Python could not be parsed (line {getattr(exc, 'lineno', '?')}): not analysed")
     for f in found.of_kind("js"):
-        facts.pools.extend(js_pools(f.path, f.text or "", catalog.defaults))
+        text = f.text or ""
+        facts.pools.extend(js_pools(f.path, text, catalog.defaults))
+        if JS_QUERY_HINT.search(text):
+            tree, suffix = js.parse(f.path, text)
+            facts.queries.extend(js_sql_queries(f.path, tree, suffix) + supabase_queries(f.path, tree, suffix))
     facts.pools.sort(key=lambda p: (p.path, p.line))
+    facts.queries.sort(key=lambda q: (q.path, q.line, q.sql))
     found.skipped.sort(key=lambda s: (s.path, s.reason))
     return facts
