@@ -3,7 +3,8 @@
 import pytest
 
 from audit.catalog import load_catalog, load_profile
-from audit.facts.pools import js_pools, python_pools
+from audit.facts.pools import python_pools
+from audit.facts.pools_js import js_pools
 
 DEFAULTS = load_catalog(load_profile("10k")).defaults
 
@@ -19,7 +20,7 @@ def js(src, path="src/db.ts"):
 @pytest.mark.parametrize("src, settings, max_conn, defaults_used", [
     ("from sqlalchemy.ext.asyncio import create_async_engine\n"
      "engine = create_async_engine(settings.database_url, pool_pre_ping=True)",
-     {"pool_pre_ping": True}, 15, ["pool_size", "max_overflow", "pool_timeout"]),
+     {"pool_pre_ping": True}, 15, ["max_overflow", "pool_size", "pool_timeout"]),
     ("import sqlalchemy as sa\nengine = sa.create_engine(URL, pool_size=20, max_overflow=30, pool_timeout=5)",
      {"pool_size": 20, "max_overflow": 30, "pool_timeout": 5}, 50, []),
     ("import os\nfrom sqlalchemy import create_engine\n"
@@ -27,7 +28,7 @@ def js(src, path="src/db.ts"):
      {"pool_size": {"env": "POOL_SIZE", "default": 8}, "max_overflow": 0}, 8, ["pool_timeout"]),
     ("from sqlalchemy import create_engine\nfrom sqlalchemy.pool import NullPool\n"
      "e = create_engine(URL, poolclass=NullPool)", {"poolclass": "NullPool"}, None, []),
-    ("import asyncpg\npool = await asyncpg.create_pool(dsn)", {}, 10, ["min_size", "max_size"]),
+    ("import asyncpg\npool = await asyncpg.create_pool(dsn)", {}, 10, ["max_size", "min_size"]),
     ("from psycopg_pool import ConnectionPool\npool = ConnectionPool(conninfo, min_size=2)",
      {"min_size": 2}, 2, ["max_size"]),
 ])
@@ -75,3 +76,29 @@ def test_node_pool_line_and_other_pools_ignored():
     [pool] = js(src, "server.js")
     assert pool.line == 5
     assert js("import { Pool } from 'generic-pool';\nnew Pool({ max: 1 })") == []
+
+
+@pytest.mark.parametrize("path, src, library, max_conn, used", [
+    ("src/db.ts", "import postgres from 'postgres';\nexport const sql = postgres(process.env.DATABASE_URL!, { max: 4 });",
+     "postgres.js", 4, ["connect_timeout", "idle_timeout"]),
+    ("src/db.ts", "import postgres from 'postgres';\nconst sql = postgres(url);", "postgres.js", 10,
+     ["connect_timeout", "idle_timeout", "max"]),
+    ("knexfile.js", "module.exports = { development: { client: 'pg', connection: 'postgres://u:pw@h/d' },\n"
+     "  production: { client: 'postgresql', connection: process.env.DATABASE_URL, pool: { min: 2, max: 30 } } };",
+     "knex", None, None),
+    ("src/models/index.js", "const { Sequelize } = require('sequelize');\n"
+     "const db = new Sequelize(process.env.DB_URL, { dialect: 'postgres', pool: { max: 15, acquire: 30000 } });",
+     "sequelize", 15, ["pool.idle", "pool.min"]),
+    ("src/data-source.ts", "import { DataSource } from 'typeorm';\n"
+     "export const ds = new DataSource({ type: 'postgres', url: process.env.DATABASE_URL, extra: { max: 25 } });",
+     "typeorm", 25, []),
+])
+def test_other_js_pools(path, src, library, max_conn, used):
+    pools = js(src, path)
+    assert {p.library for p in pools} == {library}
+    assert "pw@" not in repr([p.to_dict() for p in pools])
+    if max_conn is None:  # knexfile: one pool per environment
+        assert [p.effective["max_connections"] for p in pools] == [10, 30]
+    else:
+        [pool] = pools
+        assert pool.effective["max_connections"] == max_conn and pool.effective["defaults_used"] == used

@@ -5,15 +5,10 @@ from __future__ import annotations
 from audit.catalog import CheckSpec
 from audit.checks import check
 from audit.facts import Facts
-from audit.facts.pools import describe
+from audit.facts.pools import LIMIT_SETTINGS, describe
 from audit.model import Evidence, Finding, Outcome
 
-SIZE_SETTINGS = {
-    "sqlalchemy": ("pool_size",),
-    "asyncpg": ("max_size",),
-    "psycopg_pool": ("max_size", "min_size"),
-    "node-postgres": ("max",),
-}
+SIZE_SETTINGS = {**LIMIT_SETTINGS, "sqlalchemy": ("pool_size",), "psycopg_pool": ("max_size", "min_size")}
 FIXED_POOLS = ("NullPool", "StaticPool")
 
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from audit.catalog import Catalog
 from audit.discover import Discovery
 from audit.facts import js
-from audit.facts.pools import PoolConfig, js_pools, python_pools
+from audit.facts.pools import PoolConfig, python_pools
+from audit.facts.pools_js import js_pools
 from audit.facts.queries import Query, js_sql_queries, python_queries, sql_file_queries
 from audit.facts.schema import SchemaModel, build_schema
 from audit.facts.supabase_js import supabase_queries

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from audit.facts import js
 
 SQLALCHEMY_FUNCS = {"create_engine", "create_async_engine"}
 ASYNCPG_FUNCS = {"create_pool"}
@@ -46,33 +45,35 @@ def _apply(settings: dict, defaults: dict, keys: tuple[str, ...]) -> tuple[dict,
     return out, used
 
 
+LIMIT_SETTINGS = {
+    "asyncpg": ("max_size",), "node-postgres": ("max",), "postgres.js": ("max",), "knex": ("pool.max",),
+    "sequelize": ("pool.max",), "typeorm": ("poolSize", "extra.max"), "psycopg_pool": ("max_size",),
+}
+
+
 def effective_settings(library: str, settings: dict, defaults: dict) -> dict:
     """Resolve what one process can open through this pool, naming the defaults used."""
-    d = defaults.get(library, {})
+    d = {k: v for k, v in defaults.get(library, {}).items() if k != "source"}
+    pool_class = str(settings.get("poolclass", ""))
+    if pool_class.endswith("NullPool"):
+        return {"max_connections": None, "pool": "NullPool: one connection per checkout, no limit",
+                "defaults_used": []}
+    if pool_class.endswith("StaticPool"):
+        return {"max_connections": 1, "pool": "StaticPool", "defaults_used": []}
+    eff, used = _apply(settings, d, tuple(d))
     if library == "sqlalchemy":
-        pool_class = str(settings.get("poolclass", ""))
-        if pool_class.endswith("NullPool"):
-            return {"max_connections": None, "pool": "NullPool: one connection per checkout, no limit",
-                    "defaults_used": []}
-        if pool_class.endswith("StaticPool"):
-            return {"max_connections": 1, "pool": "StaticPool", "defaults_used": []}
-        eff, used = _apply(settings, d, ("pool_size", "max_overflow", "pool_timeout"))
         size, overflow = eff.get("pool_size"), eff.get("max_overflow")
         total = None if size is None or overflow is None else size + max(overflow, 0)
-        return {**eff, "max_connections": total, "defaults_used": used}
-    if library == "asyncpg":
-        eff, used = _apply(settings, d, ("min_size", "max_size"))
-        return {**eff, "max_connections": eff.get("max_size"), "defaults_used": used}
-    if library == "psycopg_pool":
-        eff, used = _apply(settings, d, ("min_size", "max_size"))
-        if "max_size" not in settings:
-            eff["max_size"] = eff.get("min_size")
-            used.append("max_size")
-        return {**eff, "max_connections": eff.get("max_size"), "defaults_used": used}
-    if library == "node-postgres":
-        eff, used = _apply(settings, d, ("max", "idleTimeoutMillis", "connectionTimeoutMillis"))
-        return {**eff, "max_connections": eff.get("max"), "defaults_used": used}
-    return {"max_connections": None, "defaults_used": []}
+    elif library == "psycopg_pool" and "max_size" not in settings:
+        eff["max_size"] = total = eff.get("min_size")
+        used.append("max_size")
+    else:
+        keys = LIMIT_SETTINGS.get(library, ())
+        given = next((k for k in keys if k in settings), None)
+        total = _fallback(settings[given]) if given else next((eff[k] for k in keys if k in eff), None)
+        if given:
+            used = [u for u in used if u not in keys]
+    return {**eff, "max_connections": total, "defaults_used": sorted(used)}
 
 
 # -- Python -----------------------------------------------------------------------------------
@@ -122,42 +123,6 @@ def python_pools(path: str, source: str, defaults: dict) -> list[PoolConfig]:
         pools.append(PoolConfig(library, path, node.lineno, settings,
                                 effective_settings(library, settings, defaults)))
     return pools
-
-
-# -- JS / TS ----------------------------------------------------------------------------------
-_NEW_POOL = """(new_expression
-  constructor: [(identifier) @ctor (member_expression property: (property_identifier) @ctor)]
-  arguments: (arguments) @args) @new"""
-
-
-def js_pools(path: str, source: str, defaults: dict) -> list[PoolConfig]:
-    """node-postgres `new Pool({...})` (or a config object named in the call) in one file."""
-    if "Pool" not in source or not js.imports_module(source, "pg"):
-        return []
-    tree, suffix = js.parse(path, source)
-    pools = []
-    for caps in js.matches(tree, suffix, _NEW_POOL):
-        if js.text(caps["ctor"][0]) != "Pool":
-            continue
-        new, args = caps["new"][0], caps["args"][0].named_children
-        settings = {}
-        config = args[0] if args else None
-        if config is not None and config.type == "identifier":
-            config = js.resolve_identifier(tree, js.text(config), new.start_byte)
-        if config is not None and config.type == "object":
-            settings = {k: js.value(v) for k, v in js.object_pairs(config).items()}
-        elif config is not None:
-            settings = {"config": f"expr:{js.text(config)[:80]}"}
-        if "connectionString" in settings:
-            settings["connectionString"] = _mask_url(settings["connectionString"])
-        pools.append(PoolConfig("node-postgres", path, js.line(new), settings,
-                                effective_settings("node-postgres", settings, defaults)))
-    return pools
-
-
-def _mask_url(v):
-    """Never keep a literal connection string: it may carry a password."""
-    return v if isinstance(v, dict) or (isinstance(v, str) and v.startswith(("env:", "expr:"))) else "literal (hidden)"
 
 
 def describe(settings: dict) -> str:
