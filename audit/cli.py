@@ -96,11 +96,12 @@ def main(argv: list[str] | None = None) -> int:
         result = run_report(args.path, out_dir, profile=args.profile, concurrent_users=args.users,
                             pdf=args.pdf, audit_json=str(json_path))
         print(summary_text(doc))
-        print(f"reports written to {out_dir}/: " + ", ".join(sorted(Path(p).name for p in result["paths"].values())))
-        timings = {"scan": scan_s, **result.get("timings", {})}
+        written = [json_path] + [result[k] for k in ("notebook", "html", "pdf") if result.get(k)]
+        print(f"reports written to {out_dir}/: " + ", ".join(sorted(Path(p).name for p in written)))
+        timings = {"scan": scan_s, **result["timings"]}
         print("time: " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
-        for err in result.get("errors", []):
-            print(f"warning: {err}", file=sys.stderr)
+        for stage, err in sorted(result["errors"].items()):
+            print(f"scaleaudit: warning: {stage}: {err}", file=sys.stderr)
     reasons = gate(doc, args.fail_on, args.fail_under)
     for r in reasons:
         print(f"scaleaudit: gate failed: {r}", file=sys.stderr)

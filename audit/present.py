@@ -14,8 +14,8 @@ from __future__ import annotations
 import html
 import io
 import json
-import math
 import os
+import re
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -192,10 +192,6 @@ def _areas(doc: Mapping) -> list[dict]:
     return [a for a in (_get(doc, "scorecard", "areas") or []) if isinstance(a, Mapping)]
 
 
-def _area_titles(doc: Mapping) -> dict[str, str]:
-    return {a.get("area"): a.get("title") or a.get("area") for a in _areas(doc)}
-
-
 def _finding_count(value: Any) -> int:
     if isinstance(value, (list, tuple)):
         return len(value)
@@ -266,7 +262,10 @@ def scorecard_frame(doc: Mapping) -> pd.DataFrame:
         n_findings = len(area_findings) if findings else sum(_finding_count(c.get("findings")) for c in checks)
         notes = []
         if a.get("score") is None:
-            notes.append(f"Not scored: none of its {len(applicable)} applicable checks could be decided")
+            if applicable:
+                notes.append(f"Not scored: none of its {len(applicable)} applicable checks could be decided")
+            else:
+                notes.append("Not scored: no check applies to what was found")
         if area_findings:
             top = area_findings[0]
             note = f"{str(top.get('severity', '')).upper()}: {top.get('title', '')}"
@@ -509,12 +508,19 @@ def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def prose(value: Any) -> str:
+    """Escaped text with Markdown code spans (`like this`) shown as <code> (the catalog's why/fix use them)."""
+    return _CODE_SPAN.sub(lambda m: f"<code>{m.group(1)}</code>", esc(value))
+
+
 def _breakable(text: str) -> str:
-    """Escape, and allow line breaks after path separators so long paths wrap instead of overflowing."""
-    out = esc(text)
-    for sep in ("/", "_", ".", "-"):
-        out = out.replace(sep, sep + "<wbr>")
-    return out
+    """Escaped text for paths and ids. No <wbr> or zero-width spaces: lines already break after
+    "/" and "-", CSS overflow-wrap breaks the rest, and WeasyPrint mis-breaks <wbr> inside <code>
+    (it then splits ids at any character); the text stays searchable in the PDF."""
+    return esc(text)
 
 
 def badge(value: Any, kind: str = "sev") -> str:
@@ -523,10 +529,8 @@ def badge(value: Any, kind: str = "sev") -> str:
     return f'<span class="sa-badge sa-{kind}-{css}">{v.replace("_", " ")}</span>' if v else ""
 
 
-def _multiline(text: Any, code: bool = False) -> str:
+def _multiline(text: Any) -> str:
     lines = str(text).split("\n") if text not in (None, "") else []
-    if code:
-        return "<br>".join(_breakable(line) for line in lines)
     return "<br>".join(esc(line) for line in lines)
 
 
@@ -581,7 +585,7 @@ def html_table(
             return "–"
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return esc(fmt_number(value))
-        return _multiline(value, code=col in _CODE_COLUMNS)
+        return _multiline(value)
 
     def td_class(col: str) -> str:
         classes = []
@@ -603,12 +607,11 @@ def html_table(
         parts.append("<tr>")
         parts.extend(f"<td{td_class(c)}>{cell(c, v)}</td>" for c, v in zip(cols, row))
         parts.append("</tr>")
-    parts.append("</tbody>")
-    if total:
-        parts.append('<tfoot><tr class="sa-total">')
+    if total:  # a last body row, not <tfoot>: WeasyPrint would repeat a footer on every page
+        parts.append('<tr class="sa-total">')
         parts.extend(f"<td{td_class(c)}>{esc(total.get(c, ''))}</td>" for c in cols)
-        parts.append("</tr></tfoot>")
-    parts.append("</table>")
+        parts.append("</tr>")
+    parts.append("</tbody></table>")
     return "".join(parts)
 
 
@@ -641,7 +644,7 @@ def summary_html(doc: Mapping) -> str:
         for c in s["critical"]:
             ev = ", ".join(e for e in c["evidence"] if e)
             ev_html = f' <span class="sa-ev">({_breakable(ev)})</span>' if ev else ""
-            parts.append(f"<li><strong>{esc(c['title'])}</strong> <code>{esc(c['check'])}</code>{ev_html}</li>")
+            parts.append(f"<li><strong>{prose(c['title'])}</strong> <code>{esc(c['check'])}</code>{ev_html}</li>")
         parts.append("</ul></div>")
 
     grade = s["grade"]
@@ -687,7 +690,7 @@ def scorecard_html(doc: Mapping) -> str:
         scorecard_frame(doc),
         empty="No area was scored.",
         css_class="sa-scorecard",
-        widths={"Area": "24%", "Score": "9%", "Weight": "9%", "Checks decided": "11%", "Findings": "10%", "Notes": "37%"},
+        widths={"Area": "22%", "Score": "9%", "Weight": "10%", "Checks decided": "12%", "Findings": "10%", "Notes": "37%"},
     )
 
 
@@ -696,7 +699,7 @@ def points_html(doc: Mapping) -> str:
     parts = []
     rules = _get(doc, "scorecard", "rules") or []
     if rules:
-        parts.append('<ul class="sa-rules">' + "".join(f"<li>{esc(r)}</li>" for r in rules) + "</ul>")
+        parts.append('<ul class="sa-rules">' + "".join(f"<li>{prose(r)}</li>" for r in rules) + "</ul>")
     frame = points_frame(doc)
     if frame.empty:
         parts.append('<p class="sa-empty">No checks were run.</p>')
@@ -729,13 +732,13 @@ def points_html(doc: Mapping) -> str:
                 rows,
                 css_class="sa-points",
                 widths={
-                    "Check": "23%",
-                    "Title": "33%",
-                    "Status": "11%",
-                    "Severity": "10%",
-                    "Available": "8.5%",
-                    "Lost": "6%",
-                    "Findings": "8.5%",
+                    "Check": "22%",
+                    "Title": "29%",
+                    "Status": "12%",
+                    "Severity": "11%",
+                    "Available": "10%",
+                    "Lost": "7%",
+                    "Findings": "9%",
                 },
                 total=total,
             )
@@ -743,27 +746,49 @@ def points_html(doc: Mapping) -> str:
     return "".join(parts)
 
 
+def _evidence_html(evidence: Iterable[Mapping]) -> str:
+    items = []
+    for e in evidence or []:
+        loc = location(e.get("path"), e.get("line"))
+        detail = e.get("detail") or ""
+        loc_html = f'<div class="sa-evloc">{_breakable(loc)}</div>' if loc else ""
+        detail_html = f'<div class="sa-evdetail">{esc(detail)}</div>' if detail else ""
+        items.append(f'<div class="sa-evline">{loc_html}{detail_html}</div>')
+    return "".join(items) or "–"
+
+
 def findings_html(doc: Mapping) -> str:
     """Findings grouped by severity; each row: what and why, the evidence, the fix."""
-    frame = findings_frame(doc)
-    if frame.empty:
+    findings = _findings(doc)
+    if not findings:
         return '<p class="sa-empty">No findings.</p>'
     parts = []
-    for sev in sorted(frame["Severity"].unique(), key=_severity_rank):
-        group = frame[frame["Severity"] == sev]
+    for sev in sorted({f.get("severity", "") for f in findings}, key=lambda s: (_severity_rank(s), s)):
+        group = [f for f in findings if f.get("severity", "") == sev]
         parts.append(f'<h3 class="sa-sev-heading">{badge(sev)} {len(group)} finding{"s" if len(group) != 1 else ""}</h3>')
-        parts.append('<table class="sa-table sa-findings"><colgroup><col style="width:38%"><col style="width:32%"><col style="width:30%"></colgroup>')
-        parts.append("<thead><tr><th>Finding</th><th>Evidence</th><th>Fix</th></tr></thead><tbody>")
-        for row in group.itertuples(index=False):
+        parts.append(
+            '<table class="sa-table sa-findings"><colgroup><col style="width:38%"><col style="width:32%">'
+            '<col style="width:30%"></colgroup>'
+            "<thead><tr><th>Finding</th><th>Evidence</th><th>Fix</th></tr></thead><tbody>"
+        )
+        seen_why: set[tuple[str, str]] = set()
+        for f in group:
+            why = f.get("why") or ""
+            key = (f.get("check", ""), why)
+            if why and key in seen_why:  # the same check's reason, already printed in this group
+                why_html = '<div class="sa-why sa-why-repeat">Why: as for the first finding of this check above.</div>'
+            else:
+                why_html = f'<div class="sa-why">{prose(why)}</div>' if why else ""
+                seen_why.add(key)
             what = (
-                f'<div class="sa-ftitle">{esc(row.Title)}</div>'
-                f'<div class="sa-fcheck"><code>{_breakable(row.Check)}</code></div>'
-                + (f'<div class="sa-why">{esc(row.Why)}</div>' if row.Why else "")
+                f'<div class="sa-ftitle">{prose(f.get("title", ""))}</div>'
+                f'<div class="sa-fcheck"><code>{_breakable(f.get("check", ""))}</code></div>'
+                + why_html
             )
-            evidence = "".join(f'<div class="sa-evline">{_breakable(line)}</div>' for line in str(row.Evidence).split("\n") if line)
             parts.append(
-                f'<tr class="sa-finding sa-finding-{esc(sev)}"><td>{what}</td><td class="sa-code">{evidence or "–"}</td>'
-                f"<td>{esc(row.Fix)}</td></tr>"
+                f'<tr class="sa-finding sa-finding-{esc(sev)}"><td>{what}</td>'
+                f'<td class="sa-evidence">{_evidence_html(f.get("evidence") or [])}</td>'
+                f"<td>{prose(f.get('fix', ''))}</td></tr>"
             )
         parts.append("</tbody></table>")
     return "".join(parts)
@@ -851,7 +876,7 @@ def area_chart(doc: Mapping):
     sc = doc.get("scorecard") or {}
     bands = sc.get("grade_bands") or list(DEFAULT_GRADE_BANDS)
     areas = _areas(doc)
-    fig = _new_figure(max(1.8, 0.42 * len(areas) + 1.1))
+    fig = _new_figure(max(1.8, 0.42 * len(areas) + 1.1) if areas else 0.6)
     ax = fig.add_subplot()
     _style_axes(ax)
     if not areas:
@@ -864,7 +889,7 @@ def area_chart(doc: Mapping):
     scores = [None if _is_missing(a.get("score")) else float(a["score"]) for a in areas]
     frame = pd.DataFrame({"label": labels, "score": [0.0 if s is None else s for s in scores]})
     palette = {lab: GRADE_COLORS.get(grade_for(s, bands), GRADE_COLORS["n/a"]) for lab, s in zip(labels, scores)}
-    sns.barplot(data=frame, x="score", y="label", hue="label", palette=palette, legend=False, ax=ax, orient="h", width=0.6)
+    sns.barplot(data=frame, x="score", y="label", hue="label", palette=palette, legend=False, ax=ax, orient="h", width=0.6, saturation=1)
 
     # grade band thresholds as faint guides, letters along the top
     mins = sorted({float(b.get("min", 0)) for b in bands if float(b.get("min", 0)) > 0})
@@ -876,17 +901,17 @@ def area_chart(doc: Mapping):
         ax.text((lo + hi) / 2, 1.01, str(band.get("grade")), transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=9, color="#6b7280")
 
     for i, s in enumerate(scores):
-        text = "n/a (undecided)" if s is None else fmt_pct(s)
-        x = 1.0 if s is None else s + 1.0
-        if s is not None and s > 86:
-            ax.text(s - 1.0, i, text, va="center", ha="right", fontsize=10, color="white", fontweight="bold")
+        if s is None:
+            ax.text(1.0, i, "n/a (no check decided)", va="center", ha="left", fontsize=9.5, color="#4b5563", zorder=3)
+        elif s >= 14:  # inside the bar's end
+            ax.text(s - 1.2, i, fmt_pct(s), va="center", ha="right", fontsize=9.5, color="white", fontweight="bold", zorder=3)
         else:
-            ax.text(x, i, text, va="center", ha="left", fontsize=10, color="#111827")
+            ax.text(s + 1.0, i, fmt_pct(s), va="center", ha="left", fontsize=9.5, color="#111827", zorder=3)
 
     overall = sc.get("overall")
     xlabel = "Area score (%)"
     if not _is_missing(overall):
-        ax.axvline(float(overall), color="#111827", ls="--", lw=1.3)
+        ax.axvline(float(overall), color="#111827", ls="--", lw=1.3, zorder=0.8)  # behind the bars
         xlabel += f"   ·   dashed line: overall readiness {fmt_pct(overall)}"
     ax.set_xlim(0, 100)
     ax.set_xlabel(xlabel, fontsize=9.5)
@@ -905,10 +930,10 @@ def severity_chart(doc: Mapping):
 
     counts = summary(doc)["counts"]
     frame = pd.DataFrame({"severity": list(SEVERITIES), "count": [counts.get(s, 0) for s in SEVERITIES]})
-    fig = _new_figure(1.7, width=4.8)
+    fig = _new_figure(1.6, width=4.2)
     ax = fig.add_subplot()
     _style_axes(ax)
-    sns.barplot(data=frame, x="count", y="severity", hue="severity", palette=SEVERITY_COLORS, legend=False, ax=ax, orient="h", width=0.6)
+    sns.barplot(data=frame, x="count", y="severity", hue="severity", palette=SEVERITY_COLORS, legend=False, ax=ax, orient="h", width=0.6, saturation=1)
     top = max(frame["count"].max(), 1)
     for i, n in enumerate(frame["count"]):
         ax.text(n + top * 0.01, i, str(int(n)), va="center", ha="left", fontsize=10)

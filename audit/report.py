@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
+from audit.catalog import data_dir
+
 log = logging.getLogger(__name__)
 
 PDF_ENGINES = ("weasyprint", "chromium", "none")
@@ -42,21 +44,12 @@ class ReportError(RuntimeError):
 # --------------------------------------------------------------------------- locating data
 
 
-def _data_dir(packaged: str, in_repo: str) -> Path:
-    """``audit/_data/<packaged>`` in an installed wheel, else ``<repo>/<in_repo>`` next to the package."""
-    pkg = Path(__file__).resolve().parent
-    candidate = pkg / "_data" / packaged
-    if candidate.is_dir():
-        return candidate
-    return pkg.parent / in_repo
-
-
 def notebooks_dir() -> Path:
-    return _data_dir("notebooks", "notebooks")
+    return data_dir("notebooks")
 
 
 def templates_dir() -> Path:
-    return _data_dir("templates", "reports/templates")
+    return data_dir("templates")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -150,7 +143,8 @@ def _weasyprint_pdf(html_path: Path, pdf_path: Path) -> None:
     level = wlog.level
     wlog.setLevel(logging.ERROR)  # JupyterLab's CSS has many properties WeasyPrint ignores, each a warning
     try:
-        weasyprint.HTML(filename=str(html_path), url_fetcher=fetcher).write_pdf(str(pdf_path))
+        # presentational_hints: honour <img width=...>, so charts print at their size in inches
+        weasyprint.HTML(filename=str(html_path), url_fetcher=fetcher).write_pdf(str(pdf_path), presentational_hints=True)
     finally:
         wlog.setLevel(level)
 
