@@ -80,3 +80,29 @@ def test_booking_api_pool_max_20_through_a_config_constant():
     assert pool["settings"]["max"] == 20 and pool["line"] == 12
     checks = {f["check"] for f in doc["findings"]}
     assert "pool.no-acquire-timeout" in checks and "pool.default-size" not in checks
+
+
+def pool_outcomes(tmp_path, files):
+    for rel, text in files.items():
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    doc = scan(str(tmp_path))
+    return {c["check"]: c["status"] for a in doc["scorecard"]["areas"] for c in a["checks"]}, doc
+
+
+def test_statement_timeout_from_pool_or_database(tmp_path):
+    node = "import { Pool } from 'pg';\nexport const pool = new Pool({ max: 5, statement_timeout: 5000 });\n"
+    status, _ = pool_outcomes(tmp_path, {"src/db.ts": node})
+    assert status["pool.no-statement-timeout"] == "pass"
+    py = "from sqlalchemy import create_engine\ne = create_engine(URL, pool_size=5, pool_recycle=300)\n"
+    status, doc = pool_outcomes(tmp_path, {"src/db.ts": "export {}\n", "app/db.py": py})
+    assert status["pool.no-statement-timeout"] == "fail" and status["pool.no-pre-ping"] == "pass"
+    status, _ = pool_outcomes(tmp_path, {"db/migrations/001.sql": "alter role app set statement_timeout = '5s';"})
+    assert status["pool.no-statement-timeout"] == "pass"
+
+
+def test_pre_ping_missing(tmp_path):
+    status, doc = pool_outcomes(tmp_path, {"app/db.py": "import sqlalchemy\ne = sqlalchemy.create_engine(URL)\n"})
+    assert status["pool.no-pre-ping"] == "fail"
+    assert status["pool.default-size"] == "fail"

@@ -53,3 +53,51 @@ def no_acquire_timeout(facts: Facts, spec: CheckSpec) -> Outcome:
     if undecided == len(pools):
         return Outcome("undecided", note="connectionTimeoutMillis is set from an expression scaleaudit cannot resolve")
     return Outcome.from_findings(findings)
+
+
+TIMEOUT_SETTINGS = {
+    "node-postgres": ("statement_timeout", "query_timeout"),
+    "postgres.js": ("connection.statement_timeout",),
+    "knex": ("connection.statement_timeout", "acquireConnectionTimeout"),
+    "sequelize": ("dialectOptions.statement_timeout",),
+    "typeorm": ("extra.statement_timeout", "maxQueryExecutionTime"),
+    "asyncpg": ("command_timeout",),
+    "sqlalchemy": ("connect_args",),
+    "psycopg_pool": ("kwargs",),
+}
+
+
+@check("pool.no-statement-timeout")
+def no_statement_timeout(facts: Facts, spec: CheckSpec) -> Outcome:
+    if not facts.pools:
+        return Outcome("not_applicable", note="no connection pool configuration found in code")
+    if facts.schema.role_settings.get("statement_timeout"):
+        where = facts.schema.role_settings["statement_timeout"]
+        return Outcome("pass", note=f"statement_timeout set in the database at {where}")
+    findings = []
+    for p in facts.pools:
+        keys = TIMEOUT_SETTINGS.get(p.library, ())
+        if any(k in p.settings and "timeout" in f"{k}={p.settings[k]}" for k in keys):
+            continue
+        findings.append(Finding(
+            check=spec.id, title=f"{p.library} pool sets no statement timeout: a slow query holds its connection",
+            subject={"library": p.library},
+            evidence=[Evidence(p.path, p.line, f"settings as written: {describe(p.settings)}; no "
+                                               f"{' / '.join(keys) or 'statement timeout'} and no "
+                                               "ALTER ROLE/DATABASE ... SET statement_timeout in the migrations")]))
+    return Outcome.from_findings(findings)
+
+
+@check("pool.no-pre-ping")
+def no_pre_ping(facts: Facts, spec: CheckSpec) -> Outcome:
+    pools = [p for p in facts.pools if p.library == "sqlalchemy"]
+    if not pools:
+        return Outcome("not_applicable", note="no SQLAlchemy engine found (the libraries that need it)")
+    return Outcome.from_findings([
+        Finding(check=spec.id, title="SQLAlchemy pool neither pre-pings nor recycles its connections",
+                subject={"library": p.library},
+                evidence=[Evidence(p.path, p.line, f"settings as written: {describe(p.settings)}")])
+        for p in pools
+        if not p.settings.get("pool_pre_ping") and "pool_recycle" not in p.settings
+        and not str(p.settings.get("poolclass", "")).endswith(FIXED_POOLS)
+    ])

@@ -88,6 +88,7 @@ class SchemaModel:
     policies: list[Policy] = field(default_factory=list)
     functions: list[str] = field(default_factory=list)
     publications: dict[str, list[str]] = field(default_factory=dict)
+    role_settings: dict[str, str] = field(default_factory=dict)
     migrations: list[str] = field(default_factory=list)
     unparsed: list[Unparsed] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: {"total": 0, "modelled": 0, "ignored": 0, "unparsed": 0})
@@ -116,6 +117,7 @@ class SchemaModel:
             ],
             "policies": [p.to_dict() for p in sorted(self.policies, key=lambda p: (p.table, p.name))],
             "publications": {k: sorted(v) for k, v in sorted(self.publications.items())},
+            "role_settings": dict(sorted(self.role_settings.items())),
             "statements": dict(self.counts),
             "unparsed": [{"path": u.path, "line": u.line, "reason": u.reason} for u in self.unparsed],
             "migrations": list(self.migrations),
@@ -476,6 +478,9 @@ class _Folder:
             elif m.group(2).upper() == "DROP" and t in tables:
                 tables.remove(t)
 
+    def fb_role_setting(self, m: re.Match) -> None:
+        self.model.role_settings.setdefault(m.group(1).lower(), f"{self.path}:{self.line}")
+
     def fb_understood(self, m: re.Match) -> None:
         """Statements recognised as leaving the table model unchanged."""
 
@@ -492,6 +497,9 @@ _FALLBACKS = [
     (re.compile(r"ALTER\s+PUBLICATION\s+(\"[^\"]+\"|\w+)\s+(ADD|DROP)\s+TABLE\s+(?:ONLY\s+)?(.+)$", re.I | re.S),
      _Folder.fb_publication),
     (re.compile(rf"CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\s+{_NAME}\s*\(", re.I), _Folder.fb_function),
+    (re.compile(r"ALTER\s+(?:ROLE|DATABASE|USER)\s+\S+(?:\s+IN\s+DATABASE\s+\S+)?\s+SET\s+"
+                r"(statement_timeout|idle_in_transaction_session_timeout|lock_timeout)\b", re.I),
+     _Folder.fb_role_setting),
     (re.compile(r"(CREATE\s+EXTENSION|ALTER\s+\w+(?:\s+\w+)?\s+\S+\s+OWNER\s+TO|ALTER\s+DEFAULT\s+PRIVILEGES"
                 r"|SET\s+\w+\s*(?:=|TO)|RESET\s|COMMENT\s+ON|NOTIFY\s|CREATE\s+ROLE|ALTER\s+ROLE)", re.I),
      _Folder.fb_understood),
