@@ -128,3 +128,60 @@ def test_unparsable_statements_are_counted_with_their_line():
 def test_statement_lines_point_at_the_foreign_key_column():
     m = one("\n\ncreate table a (\n  id int primary key,\n  b_id int references b (id)\n);")
     assert m.foreign_keys[0].line == 5
+
+
+def test_flyway_and_natural_order_and_not_applied_files():
+    m = model(
+        ("db/migrations/V10__b.sql", "alter table a add column b int;"),
+        ("db/migrations/V9__a.sql", "create table a (id int primary key);"),
+        ("db/migrations/U10__b.sql", "alter table a drop column b;"),
+        ("db/migrations/R__view.sql", "create or replace view v as select * from a;"),
+        ("ch/migrations/001.sql", "create table events (id UInt64) ENGINE = MergeTree ORDER BY id;"),
+        ("x/migrations/10_c.sql", "alter table c add column y int;"),
+        ("x/migrations/9_c.sql", "create table c (id int primary key);"),
+    )
+    assert m.migrations == ["db/migrations/V9__a.sql", "db/migrations/V10__b.sql", "db/migrations/R__view.sql",
+                            "x/migrations/9_c.sql", "x/migrations/10_c.sql"]
+    assert {n["path"] for n in m.not_applied} == {"db/migrations/U10__b.sql", "ch/migrations/001.sql"}
+    assert m.tables["public.a"].column_names() == ["id", "b"] and m.tables["public.c"].column_names() == ["id", "y"]
+
+
+def test_create_if_not_exists_fills_a_table_first_seen_in_an_alter():
+    m = model(("m/1.sql", "alter table if exists t add column x int;"),
+              ("m/2.sql", "create table if not exists t (id int primary key, a_id int references a (id));"))
+    assert m.tables["public.t"].primary_key == ["id"] and fks(m) == [("public.t", ("a_id",), "public.a", ("id",))]
+
+
+def test_default_constraint_names_allow_drops():
+    m = one("create table a (id int primary key); create table b (id int primary key, a_id int references a (id),"
+            " code text unique); alter table b drop constraint b_a_id_fkey; alter table b drop constraint b_code_key;")
+    assert fks(m) == [] and {i.name for i in m.indexes.values()} == {"a_pkey", "b_pkey"}
+
+
+def test_long_default_names_are_truncated_like_postgres():
+    from audit.facts.schema import object_name
+    name = object_name("profit_per_service_representative_assignments", "service_representative_id", "key")
+    assert len(name) == 63 and name.endswith("_key")
+
+
+def test_quoted_identifiers_keep_their_case():
+    m = one('create table "mergeActions" (id int primary key, "actionBy" int references users (id));'
+            'create table users (id int primary key); create index on "mergeActions" ("actionBy");')
+    assert set(m.tables) == {"public.mergeActions", "public.users"}
+    assert fks(m) == [("public.mergeActions", ("actionBy",), "public.users", ("id",))]
+    assert [i.columns for i in m.indexes.values() if not i.implicit] == [["actionBy"]]
+
+
+def test_alter_policy_set_schema_opclass_and_expression_indexes():
+    m = one("""create table t (id int primary key, user_id uuid, username jsonb, a_id int);
+               create policy "own" on t for select using (auth.uid() = user_id);
+               alter policy "own" on t using ((select auth.uid()) = user_id);
+               alter policy "own" on t rename to "mine";
+               create index t_a on t (a_id int4_ops);
+               create index t_gh on t ((username ->> 'GitHub'));
+               alter table t rename column username to old; alter table t drop column old;
+               alter table public.t set schema app;""")
+    [p] = m.policies
+    assert (p.name, p.table, p.using) == ("mine", "app.t", "(select auth.uid()) = user_id")
+    assert {i.name: i.columns for i in m.indexes.values() if not i.implicit} == {"t_a": ["a_id"]}
+    assert list(m.tables) == ["app.t"]

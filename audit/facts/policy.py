@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_HEAD = re.compile(r'CREATE\s+POLICY\s+("[^"]+"|[\w$]+)\s+ON\s+((?:"[^"]+"|[\w$]+)(?:\.(?:"[^"]+"|[\w$]+))?)\s*',
+_HEAD = re.compile(r'(?:CREATE|ALTER)\s+POLICY\s+("[^"]+"|[\w$]+)\s+ON\s+((?:"[^"]+"|[\w$]+)(?:\.(?:"[^"]+"|[\w$]+))?)\s*',
                    re.I | re.S)
-_CLAUSE = re.compile(r"(AS\s+(PERMISSIVE|RESTRICTIVE)|FOR\s+(ALL|SELECT|INSERT|UPDATE|DELETE)|TO\s+"
-                     r"|USING\s*\(|WITH\s+CHECK\s*\()", re.I)
+_CLAUSE = re.compile(r"(AS\s+(PERMISSIVE|RESTRICTIVE)|FOR\s+(ALL|SELECT|INSERT|UPDATE|DELETE)|RENAME\s+TO\s+(\"[^\"]+\"|\w+)"
+                     r"|TO\s+|USING\s*\(|WITH\s+CHECK\s*\()", re.I)
 _AUTH_CALL = re.compile(r"\b(auth\.(?:uid|jwt|role|email)\s*\(\s*\)|current_setting\s*\()", re.I)
 
 
@@ -50,7 +50,7 @@ def balanced(text: str, start: int) -> tuple[str, int]:
 
 
 def parse_policy(sql: str) -> tuple[str, str, dict] | None:
-    """(name, table as written, clauses) of a CREATE POLICY statement, or None if it is not one."""
+    """(name, table as written, clauses) of a CREATE or ALTER POLICY statement, or None."""
     m = _HEAD.match(sql)
     if not m:
         return None
@@ -60,6 +60,9 @@ def parse_policy(sql: str) -> tuple[str, str, dict] | None:
         word = c.group(1).upper()
         if word.startswith("AS"):
             clauses["permissive"] = c.group(2).upper() == "PERMISSIVE"
+            i = c.end()
+        elif word.startswith("RENAME"):
+            clauses["rename"] = c.group(4).strip('"')
             i = c.end()
         elif word.startswith("FOR"):
             clauses["command"] = c.group(3).upper()

@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from audit.facts.policy import Policy, parse_policy
 from audit.facts.sqltext import split_statements
@@ -36,6 +37,7 @@ class Table:
     columns: list[Column] = field(default_factory=list)
     primary_key: list[str] = field(default_factory=list)
     rls_enabled: bool = False
+    stub: bool = False
 
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
@@ -89,6 +91,7 @@ class SchemaModel:
     functions: list[str] = field(default_factory=list)
     publications: dict[str, list[str]] = field(default_factory=dict)
     role_settings: dict[str, str] = field(default_factory=dict)
+    not_applied: list[dict] = field(default_factory=list)
     migrations: list[str] = field(default_factory=list)
     unparsed: list[Unparsed] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: {"total": 0, "modelled": 0, "ignored": 0, "unparsed": 0})
@@ -121,17 +124,46 @@ class SchemaModel:
             "statements": dict(self.counts),
             "unparsed": [{"path": u.path, "line": u.line, "reason": u.reason} for u in self.unparsed],
             "migrations": list(self.migrations),
+            "not_applied": list(self.not_applied),
         }
 
 
 def _ident(node) -> str:
+    """An identifier as PostgreSQL stores it: folded to lower case unless it was quoted."""
     if node is None:
         return ""
     if isinstance(node, exp.Identifier):
-        return node.this.lower()
+        return node.this if node.quoted else node.this.lower()
     if isinstance(node, (exp.Column, exp.Table)):
         return _ident(node.this)
     return node.name.lower()
+
+
+def fold(part: str) -> str:
+    """A written name part (`"userId"` or `UserId`) as PostgreSQL stores it."""
+    part = part.strip()
+    return part[1:-1] if len(part) > 1 and part[0] == part[-1] == '"' else part.lower()
+
+
+def object_name(name1: str, name2: str, label: str) -> str:
+    """PostgreSQL's default name for an index or constraint (makeObjectName): fits in 63 bytes."""
+    avail = 63 - len(label) - 1 - (1 if name2 else 0)
+    n1, n2 = len(name1), len(name2)
+    while n1 + n2 > avail:
+        if n1 > n2:
+            n1 -= 1
+        else:
+            n2 -= 1
+    return "_".join(p for p in (name1[:n1], name2[:n2], label) if p)
+
+
+def _mentions(index_column: str, column: str) -> bool:
+    """Whether an index column (a name or an expression's SQL) uses `column`."""
+    return index_column == column or re.search(rf'(?<![\w"]){re.escape(column)}(?![\w"])', index_column) is not None
+
+
+def _bare(table: str) -> str:
+    return table.split(".", 1)[1]
 
 
 class _Folder:
@@ -153,8 +185,8 @@ class _Folder:
         return f"{db}.{_ident(table.this)}"
 
     def qualify_name(self, name: str) -> str:
-        parts = [p.strip().strip('"').lower() for p in name.split(".")]
-        return ".".join(parts) if len(parts) > 1 else f"{self.schema}.{parts[0]}"
+        parts = [fold(p) for p in re.findall(r'"[^"]+"|[^.]+', name.strip())]
+        return ".".join(parts[-2:]) if len(parts) > 1 else f"{self.schema}.{parts[0]}"
 
     def at(self, node: exp.Expression | None) -> int:
         """The file line of `node` inside the current statement (sqlglot keeps identifier lines)."""
@@ -224,7 +256,8 @@ class _Folder:
         target = stmt.this
         table_node = target.this if isinstance(target, exp.Schema) else target
         name = self.qualify(table_node)
-        if name in self.model.tables and stmt.args.get("exists"):
+        known = self.model.tables.get(name)
+        if known is not None and stmt.args.get("exists") and not known.stub:
             return "ignored"
         self.drop_table(name)
         table = Table(name, self.path, self.line)
@@ -253,7 +286,7 @@ class _Folder:
             if isinstance(k, exp.PrimaryKeyColumnConstraint):
                 self.set_primary_key(table, [name])
             elif isinstance(k, exp.UniqueColumnConstraint):
-                self.implicit_index(table, [name], f"{table.name.split('.')[1]}_{name}_key")
+                self.implicit_index(table, [name], object_name(_bare(table.name), name, "key"))
             elif isinstance(k, exp.Reference):
                 self.reference(table, [name], k, _ident(cons.this), self.at(col.this))
 
@@ -263,14 +296,14 @@ class _Folder:
         elif isinstance(node, exp.UniqueColumnConstraint):
             cols = [_ident(e) for e in (node.this.expressions if isinstance(node.this, exp.Schema) else [])]
             if cols:
-                self.implicit_index(table, cols, cname or f"{table.name.split('.')[1]}_{'_'.join(cols)}_key")
+                self.implicit_index(table, cols, cname or object_name(_bare(table.name), "_".join(cols), "key"))
         elif isinstance(node, exp.ForeignKey):
             cols = [_ident(e) for e in node.expressions]
             self.reference(table, cols, node.args.get("reference"), cname, self.at(node))
 
     def set_primary_key(self, table: Table, cols: list[str]) -> None:
         table.primary_key = cols
-        self.implicit_index(table, cols, f"{table.name.split('.')[1]}_pkey", unique=True)
+        self.implicit_index(table, cols, object_name(_bare(table.name), "", "pkey"), unique=True)
 
     def implicit_index(self, table: Table, cols: list[str], name: str, unique: bool = True) -> None:
         key = self.index_key(table.name, name)
@@ -284,6 +317,7 @@ class _Folder:
         ref_cols = [_ident(e) for e in target.expressions] if isinstance(target, exp.Schema) else []
         if not ref_cols and ref_table in self.model.tables:
             ref_cols = list(self.model.tables[ref_table].primary_key)
+        cname = cname or object_name(_bare(table.name), "_".join(cols), "fkey")
         self.model.foreign_keys.append(ForeignKey(table.name, cols, ref_table, ref_cols, self.path, line, cname,
                                                   self.not_valid, self.existing(table.name), self.origin))
 
@@ -296,13 +330,13 @@ class _Folder:
         cols = []
         for o in params.args.get("columns") or []:
             inner = o.this if isinstance(o, exp.Ordered) else o
-            inner = inner.this if isinstance(inner, exp.Paren) else inner
+            inner = inner.this if isinstance(inner, (exp.Paren, exp.Opclass)) else inner
             if isinstance(inner, exp.Column):
                 cols.append(_ident(inner))
             else:
-                cols.append(inner.sql(dialect="postgres").lower())
+                cols.append(normalize_identifiers(inner, dialect="postgres").sql(dialect="postgres", normalize_functions="lower"))
         using = params.args.get("using")
-        name = _ident(index.this) or f"{table.split('.')[1]}_{'_'.join(c for c in cols if c.isidentifier())}_idx"
+        name = _ident(index.this) or object_name(_bare(table), "_".join(c for c in cols if c.isidentifier()), "idx")
         key = self.index_key(table, name)
         if key in self.model.indexes and stmt.args.get("exists"):
             return "ignored"
@@ -325,7 +359,7 @@ class _Folder:
         name = self.qualify(stmt.this)
         table = self.model.tables.get(name)
         if table is None:  # created outside the migrations seen (e.g. by the platform): keep what we learn
-            table = self.model.tables[name] = Table(name, self.path, self.line)
+            table = self.model.tables[name] = Table(name, self.path, self.line, stub=True)
         touched = False
         self.not_valid = bool(stmt.args.get("not_valid"))
         for action in stmt.args.get("actions") or []:
@@ -363,7 +397,7 @@ class _Folder:
             for col in names:
                 table.columns = [c for c in table.columns if c.name != col]
                 self.model.indexes = {k: i for k, i in self.model.indexes.items()
-                                      if not (i.table == table.name and col in i.columns)}
+                                      if not (i.table == table.name and any(_mentions(c, col) for c in i.columns))}
                 self.model.foreign_keys = [f for f in self.model.foreign_keys
                                            if not (f.table == table.name and col in f.columns)]
             return True
@@ -372,7 +406,7 @@ class _Folder:
                 self.model.foreign_keys = [f for f in self.model.foreign_keys
                                            if not (f.table == table.name and f.name == cname)]
                 self.model.indexes.pop(self.index_key(table.name, cname), None)
-                if cname == f"{table.name.split('.')[1]}_pkey":
+                if cname == object_name(_bare(table.name), "", "pkey"):
                     table.primary_key = []
             return True
         return False
@@ -399,6 +433,8 @@ class _Folder:
         for f in self.model.foreign_keys:
             f.table = new if f.table == old else f.table
             f.ref_table = new if f.ref_table == old else f.ref_table
+        for p in self.model.policies:
+            p.table = new if p.table == old else p.table
 
     def rename_column(self, table: Table, old: str, new: str) -> None:
         for c in table.columns:
@@ -407,7 +443,7 @@ class _Folder:
         table.primary_key = [new if c == old else c for c in table.primary_key]
         for i in self.model.indexes.values():
             if i.table == table.name:
-                i.columns = [new if c == old else c for c in i.columns]
+                i.columns = [re.sub(rf'(?<![\w"]){re.escape(old)}(?![\w"])', new, c) for c in i.columns]
         for f in self.model.foreign_keys:
             if f.table == table.name:
                 f.columns = [new if c == old else c for c in f.columns]
@@ -478,6 +514,19 @@ class _Folder:
             elif m.group(2).upper() == "DROP" and t in tables:
                 tables.remove(t)
 
+    def fb_set_schema(self, m: re.Match) -> None:
+        table = self.model.tables.get(self.qualify_name(m.group(1)))
+        if table is not None:
+            self.rename_table(table, f"{fold(m.group(2))}.{_bare(table.name)}")
+
+    def fb_alter_policy(self, m: re.Match) -> None:
+        name, table, clauses = parse_policy(m.string)
+        table = self.qualify_name(table)
+        for p in self.model.policies:
+            if p.name == name and p.table == table:
+                for key, value in clauses.items():
+                    setattr(p, "name" if key == "rename" else key, value)
+
     def fb_role_setting(self, m: re.Match) -> None:
         self.model.role_settings.setdefault(m.group(1).lower(), f"{self.path}:{self.line}")
 
@@ -491,6 +540,9 @@ _FALLBACKS = [
     (re.compile(r"DROP\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?(.+?)(?:\s+(?:CASCADE|RESTRICT))?$",
                 re.I | re.S), _Folder.fb_drop_index),
     (re.compile(rf"CREATE\s+POLICY\s+{_NAME}\s+ON\s+{_NAME}", re.I), _Folder.fb_policy),
+    (re.compile(rf"ALTER\s+POLICY\s+{_NAME}\s+ON\s+{_NAME}", re.I), _Folder.fb_alter_policy),
+    (re.compile(rf"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{_NAME}\s+SET\s+SCHEMA\s+(\"[^\"]+\"|\w+)\s*$",
+                re.I), _Folder.fb_set_schema),
     (re.compile(rf"DROP\s+POLICY\s+(?:IF\s+EXISTS\s+)?{_NAME}\s+ON\s+{_NAME}", re.I), _Folder.fb_drop_policy),
     (re.compile(rf"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{_NAME}\s+(ENABLE|DISABLE)\s+ROW\s+LEVEL\s+SECURITY",
                 re.I), _Folder.fb_rls),
@@ -506,16 +558,44 @@ _FALLBACKS = [
 ]
 
 
-def migration_order(paths: list[str]) -> list[str]:
-    """The order a framework applies migrations: by folder, then file name (timestamps sort)."""
-    return sorted(paths, key=lambda p: (str(PurePosixPath(p).parent), PurePosixPath(p).name))
+_FLYWAY = re.compile(r"^([VUR])(\d[\d._]*)?__", re.I)
+_NATURAL = re.compile(r"(\d+)")
+
+
+def _natural(text: str) -> tuple:
+    return tuple(int(t) if t.isdigit() else t.lower() for t in _NATURAL.split(text))
+
+
+def migration_key(path: str) -> tuple:
+    """Sort key: migrations root, then Flyway versions (V before R) or natural file order (10 after 9)."""
+    parts = PurePosixPath(path).parts
+    cut = max((i for i, p in enumerate(parts) if p.lower() in {"migrations", "migration", "migrate"}), default=-1)
+    root, rest = "/".join(parts[: cut + 1]), "/".join(parts[cut + 1:])
+    m = _FLYWAY.match(PurePosixPath(path).name)
+    if m and m.group(1).upper() == "V":
+        return (root, 0, tuple(int(x) for x in re.split(r"[._]", m.group(2).strip("._")) if x), ())
+    return (root, 1 if m else 0, (), _natural(rest))
+
+
+def not_applied(path: str, text: str) -> str | None:
+    """Why a file in a migrations folder is not part of the PostgreSQL history, or None."""
+    m = _FLYWAY.match(PurePosixPath(path).name)
+    if m and m.group(1).upper() == "U":
+        return "Flyway undo migration: not applied going forward"
+    if "clickhouse" in path.lower() or re.search(r"ENGINE\s*=\s*\w*MergeTree", text, re.I):
+        return "ClickHouse DDL, not PostgreSQL"
+    return None
 
 
 def build_schema(files) -> SchemaModel:
-    """Fold the given SourceFiles (migration order is computed here) into one model."""
+    """Fold the given SourceFiles into one model, in the order the migration tool applies them."""
     folder = _Folder()
     by_path = {f.path: f for f in files}
-    for path in migration_order(list(by_path)):
+    for path in sorted(by_path, key=migration_key):
+        reason = not_applied(path, by_path[path].text or "")
+        if reason:
+            folder.model.not_applied.append({"path": path, "reason": reason})
+            continue
         folder.model.migrations.append(path)
         folder.schema = "public"
         for line, sql in split_statements(by_path[path].text or ""):
