@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from audit import __version__
+from audit.capacity import estimate, inputs_from_facts
 from audit.catalog import load_catalog, load_profile
 from audit.checks import run_checks
 from audit.discover import discover
@@ -27,6 +28,7 @@ def scan(project_path: str, profile: str = "10k", concurrent_users: int | None =
     root = Path(project_path)
     found = discover(root)
     facts = collect_facts(found, catalog)
+    facts.capacity = estimate(inputs_from_facts(facts, prof))
     waivers, problems = load_waivers(root) if root.is_dir() else ([], [])
     found.skipped.extend(Skipped(p.split(":")[0], p) for p in problems)
     outcomes = run_checks(facts, catalog)
@@ -41,7 +43,7 @@ def scan(project_path: str, profile: str = "10k", concurrent_users: int | None =
         "facts": facts.to_dict(),
         "skipped": [{"path": s.path, "reason": s.reason} for s in sorted(found.skipped, key=lambda s: (s.path, s.reason))],
         "findings": [f.to_dict() for f in remaining_findings(outcomes, waivers, today)],
-        "scorecard": scorecard(outcomes, catalog, waivers, today),
+        "scorecard": {**scorecard(outcomes, catalog, waivers, today), "capacity": facts.capacity},
     }
 
 

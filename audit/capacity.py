@@ -119,3 +119,50 @@ def _row(metric: str, current, required, current_source: str, required_source: s
         factor = round(required / current, 1)
     return {"metric": metric, "current": current, "required": required, "scale_factor": factor,
             "current_source": current_source, "required_source": required_source}
+
+
+WORKER_KINDS = ("gunicorn", "uvicorn", "pm2", "web-concurrency", "single-process", "node-cluster")
+INSTANCE_KINDS = ("compose-replicas", "k8s-deployment", "k8s-statefulset", "k8s-replicaset")
+
+
+def _where(fact: dict) -> str:
+    return f"{fact['path']}:{fact['line']}"
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a.split("/")[:-1], b.split("/")[:-1]):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def inputs_from_facts(facts, profile) -> CapacityInputs:
+    """Model inputs from the pool, process and server facts; the profile fills what the code does not say."""
+    a = dict(profile.assumptions)
+    sized = [p for p in facts.pools if isinstance(p.effective.get("max_connections"), (int, float))]
+    pool = max(sized, key=lambda p: (p.effective["max_connections"], p.path)) if sized else None
+    per_process = (Input(pool.effective["max_connections"], f"{pool.library} pool at {pool.path}:{pool.line}"
+                         + (f" (largest of {len(sized)})" if len(sized) > 1 else ""))
+                   if pool else Input(None, "no sized connection pool found in code"))
+    procs = facts.deploy.processes
+    workers = [p for p in procs if p["kind"] in WORKER_KINDS]
+    if pool and workers:
+        workers.sort(key=lambda p: (-_shared_prefix(p["path"], pool.path), p["path"], p["line"]))
+    worker = workers[0] if workers else None
+    instances = [p for p in procs if p["kind"] in INSTANCE_KINDS and isinstance(p["count"], int)]
+    instance = max(instances, key=lambda p: p["count"]) if instances else None
+    count = (worker["count"] if worker else 1)
+    source = f"{worker['kind']} at {_where(worker)}" if worker else "assumed 1: no process manager setting found"
+    if count is None:
+        count = a.get("cpus_per_instance", 2)
+        source += f" (one per CPU: assumed {count} CPUs)"
+    if instance:
+        count *= instance["count"]
+        source += f" × {instance['count']} instance(s) at {_where(instance)}"
+    limits = [s for s in facts.deploy.server_limits if s["setting"] == "max_connections" and s["value"]]
+    server = (Input(min(s["value"] for s in limits), f"max_connections at {_where(min(limits, key=lambda s: s['value']))}")
+              if limits else Input(a["server_max_connections"], "assumption: profile server_max_connections"))
+    model_inputs = {k: v for k, v in a.items() if k not in {"server_max_connections", "cpus_per_instance"}}
+    return CapacityInputs(profile.concurrent_users, model_inputs, per_process, Input(count, source), server)

@@ -22,7 +22,7 @@ def check(check_id: str) -> Callable[[CheckFunc], CheckFunc]:
 
 def run_checks(facts: Facts, catalog: Catalog) -> dict[str, Outcome]:
     """Run every catalogued check; findings get their area, severity, why and fix from the catalog."""
-    from audit.checks import database, pooling, queries, rls  # noqa: F401  (registers the checks)
+    from audit.checks import database, pooling, queries, rls, scaling  # noqa: F401  (registers the checks)
 
     outcomes = {}
     for check_id, spec in sorted(catalog.checks.items()):

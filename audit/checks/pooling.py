@@ -101,3 +101,68 @@ def no_pre_ping(facts: Facts, spec: CheckSpec) -> Outcome:
         if not p.settings.get("pool_pre_ping") and "pool_recycle" not in p.settings
         and not str(p.settings.get("poolclass", "")).endswith(FIXED_POOLS)
     ])
+
+
+@check("pool.too-small-for-target")
+def too_small_for_target(facts: Facts, spec: CheckSpec) -> Outcome:
+    cap = facts.capacity
+    if not facts.pools and not facts.deploy.server_limits:
+        return Outcome("not_applicable", note="no pool or server connection limit found to size")
+    if not cap or cap.get("users_supported") is None:
+        return Outcome("undecided", note="the capacity model lacks a connection limit")
+    target = cap["inputs"]["concurrent_users"]
+    if cap["users_supported"] >= target:
+        return Outcome("pass")
+    inp = cap["inputs"]
+    where = inp["per_process_connections"]["source"] if cap["bottleneck"] == "application pools" \
+        else inp["server_max_connections"]["source"]
+    path, _, line = where.rpartition(" at ")[2].rpartition(":")
+    return Outcome.from_findings([Finding(
+        check=spec.id,
+        title=f"Connections usable at once ({cap['connections_usable']}) support about {cap['users_supported']:,} "
+              f"concurrent users, not {target:,}",
+        subject={"bottleneck": cap["bottleneck"], "users_supported": cap["users_supported"]},
+        evidence=[Evidence(path if line.isdigit() else "", int(line) if line.isdigit() else None,
+                           f"{cap['bottleneck']}: {where}; the model needs {cap['connections_needed']} connections "
+                           f"at peak ({cap['requests_per_second']} requests/s, Little's law)")],
+    )])
+
+
+@check("pool.exceeds-server")
+def exceeds_server(facts: Facts, spec: CheckSpec) -> Outcome:
+    cap = facts.capacity or {}
+    inp = cap.get("inputs", {})
+    server = inp.get("server_max_connections", {})
+    per, procs = inp.get("per_process_connections", {}), inp.get("processes", {})
+    if not facts.pools or not facts.deploy.server_limits:
+        return Outcome("not_applicable", note="needs both a pool in code and a server max_connections in config")
+    if per.get("value") is None or procs.get("value") is None:
+        return Outcome("undecided", note="pool size or process count unknown")
+    total = per["value"] * procs["value"]
+    budget = server["value"] - inp["reserved_connections"]["value"]
+    if total <= budget:
+        return Outcome("pass")
+    return Outcome.from_findings([Finding(
+        check=spec.id, title=f"Processes × pool size ({total}) exceeds the server's {budget} usable connections",
+        subject={"connections": total, "server_budget": budget},
+        evidence=[Evidence("", None, f"pool: {per['source']}; processes: {procs['source']}; "
+                                     f"server: {server['source']}")])])
+
+
+@check("pool.serverless-direct")
+def serverless_direct(facts: Facts, spec: CheckSpec) -> Outcome:
+    functions = [p for p in facts.deploy.processes if p["kind"] == "serverless"]
+    if not functions:
+        return Outcome("not_applicable", note="no serverless functions found")
+    dirs = {p["path"].rsplit("/", 1)[0] + "/" for p in functions}
+    direct = [p for p in facts.pools if any(p.path.startswith(d) for d in dirs)]
+    if facts.deploy.pooler_urls:
+        direct = []
+    return Outcome.from_findings([
+        Finding(check=spec.id, title=f"Serverless function opens its own {p.library} pool without a pooler",
+                subject={"library": p.library, "path": p.path},
+                evidence=[Evidence(p.path, p.line, "each concurrent invocation may open up to "
+                                                   f"{p.effective.get('max_connections')} connections; "
+                                                   "no pooler URL (port 6543, pgbouncer=true) found")])
+        for p in direct
+    ])

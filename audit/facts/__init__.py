@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from audit.catalog import Catalog
 from audit.discover import Discovery
 from audit.facts import js
-from audit.facts.pools import PoolConfig, python_pools
+from audit.facts.deploy import Deployment, deployment_facts
+from audit.facts.pools import PoolConfig, effective_settings, python_pools
 from audit.facts.pools_js import js_pools
 from audit.facts.queries import Query, js_sql_queries, python_queries, sql_file_queries
 from audit.facts.schema import SchemaModel, build_schema
@@ -23,6 +24,8 @@ class Facts:
     schema: SchemaModel
     pools: list[PoolConfig] = field(default_factory=list)
     queries: list[Query] = field(default_factory=list)
+    deploy: Deployment = field(default_factory=Deployment)
+    capacity: dict = field(default_factory=dict)  # derived by audit.capacity; reported in the scorecard
 
     @property
     def has_schema(self) -> bool:
@@ -30,6 +33,7 @@ class Facts:
 
     def to_dict(self) -> dict:
         return {
+            "deploy": self.deploy.to_dict(),
             "schema": self.schema.to_dict(),
             "pools": [p.to_dict() for p in self.pools],
             "queries": {
@@ -58,7 +62,26 @@ def collect_facts(found: Discovery, catalog: Catalog) -> Facts:
         if JS_QUERY_HINT.search(text):
             tree, suffix = js.parse(f.path, text)
             facts.queries.extend(js_sql_queries(f.path, tree, suffix) + supabase_queries(f.path, tree, suffix))
+    facts.deploy = deployment_facts(found.files)
+    for problem in facts.deploy.problems:
+        found.skip(problem["path"], f"config could not be parsed: {problem['reason']}")
+    for pool in facts.pools:
+        resolve_env(pool, facts.deploy.env, catalog.defaults)
     facts.pools.sort(key=lambda p: (p.path, p.line))
     facts.queries.sort(key=lambda q: (q.path, q.line, q.sql))
     found.skipped.sort(key=lambda s: (s.path, s.reason))
     return facts
+
+
+def resolve_env(pool: PoolConfig, env: dict, defaults: dict) -> None:
+    """Fill settings read from the environment with values from .env.example/compose, when present."""
+    resolved, notes = dict(pool.settings), {}
+    for key, value in pool.settings.items():
+        name = value.get("env") if isinstance(value, dict) else value[4:] if str(value).startswith("env:") else None
+        found = env.get(name) if name else None
+        number = found.get("value") if found else None
+        if isinstance(number, str) and number.isdigit():
+            resolved[key] = int(number)
+            notes[key] = f"{name}={number} ({found['path']}:{found['line']})"
+    if notes:
+        pool.effective = {**effective_settings(pool.library, resolved, defaults), "env_resolved": notes}
