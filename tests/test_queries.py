@@ -128,3 +128,26 @@ async def list_for(session, owner):
 def test_sql_files_skip_ddl():
     qs = sql_file_queries("queries/report.sql", "create index x on t (a);\nselect * from t where a = 1;")
     assert [(q.line, q.source) for q in qs] == [(2, "sql-file")]
+
+
+@pytest.mark.parametrize("src", [
+    'await supabase.from("orders" as any).select("*").eq("org_id", o)',
+    'await supabase.from<Order>("orders").select("*").eq("org_id", o)',
+    'const T = "orders";\nawait supabase.from(T).select("*").eq("org_id", o)',
+])
+def test_supabase_from_forms(src):
+    [q] = supa(src)
+    assert q.shape.tables == ["public.orders"] and cols(q.shape.filters) == [("org_id", "=")]
+
+
+def test_js_sql_in_variables_wrappers_and_fragments():
+    qs = jsq("""
+      const sql = `SELECT * FROM t WHERE org_id = $1`;
+      await pool.query(sql, [o]);
+      await qx.select(`SELECT id FROM t WHERE org_id = $(orgId)`, { orgId });
+      await db.any(`SELECT * FROM mtm ${join} WHERE mtm.id = ${id}`);
+      console.log('Update failed for user');
+      logger.info('select a plan');
+    """)
+    assert [(q.line, q.error) for q in qs] == [(3, ""), (4, ""), (5, "")]
+    assert qs[2].shape.tables == ["public.mtm"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from audit.catalog import CheckSpec
 from audit.checks import check
+from audit.checks.fixes import create_index, drop_index
 from audit.facts import Facts
 from audit.facts.schema import ForeignKey, Index
 from audit.model import Evidence, Finding, Outcome
@@ -39,13 +40,12 @@ def unindexed_fk(facts: Facts, spec: CheckSpec) -> Outcome:
             continue
         cols = ", ".join(fk.columns)
         near = ", ".join(f"{i.name}({', '.join(i.columns)})" for i in sorted(on_table, key=lambda i: i.name))
-        name = f"{fk.table.split('.')[1]}_{'_'.join(fk.columns)}_idx"
         findings.append(Finding(
             check=spec.id,
             title=f"{fk.table}({cols}) references {fk.ref_table} but no index starts with ({cols})",
             subject={"table": fk.table, "columns": list(fk.columns), "references": fk.ref_table},
             evidence=[Evidence(fk.path, fk.line, f"{_fk_sql(fk)}; indexes on {fk.table}: {near or 'none'}")],
-            fix=f"CREATE INDEX CONCURRENTLY {name} ON {fk.table} ({cols});",
+            fix=create_index(fk.table, fk.columns),
         ))
     return Outcome.from_findings(findings)
 
@@ -107,7 +107,7 @@ def _index_finding(spec: CheckSpec, a: Index, b: Index, relation: str) -> Findin
         subject={"table": a.table, "index": a.name, "covered_by": b.name},
         evidence=[Evidence(a.path, a.line, f"{a.name} ({', '.join(a.columns)})"),
                   Evidence(b.path, b.line, f"{b.name} ({', '.join(b.columns)})")],
-        fix=f"DROP INDEX CONCURRENTLY {a.table.split('.')[0]}.{a.name};  -- after checking pg_stat_user_indexes",
+        fix=f"{drop_index(a.table, a.name)}  -- after checking pg_stat_user_indexes",
     )
 
 

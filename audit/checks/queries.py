@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from audit.catalog import CheckSpec
 from audit.checks import check
+from audit.checks.fixes import column_sql, create_index
 from audit.facts import Facts
 from audit.facts.queries import Query
 from audit.facts.sqlquery import Predicate
@@ -78,12 +79,11 @@ def unindexed_filter(facts: Facts, spec: CheckSpec) -> Outcome:
             sort = [o.column for o in q.shape.order_by if _table_of(facts, q, o) == t] if q.shape.limit else []
             suggest = list(dict.fromkeys(eq + rest + sort))
             what = f"filters on {', '.join(cols)}" if cols else f"sorts on {', '.join(sort)} with LIMIT"
-            name = f"{t.split('.')[1]}_{'_'.join(suggest)}_idx"
             _group(found, (t, tuple(suggest)), lambda: Finding(
                 check=spec.id, title=f"Query on {t} {what}; no index leads with {' or '.join(cols or sort)}",
                 subject={"table": t, "columns": suggest},
                 evidence=[_ev(q, f"{q.source} query {what}")],
-                fix=f"CREATE INDEX CONCURRENTLY {name} ON {t} ({', '.join(suggest)});",
+                fix=create_index(t, suggest),
             ))
     return Outcome.from_findings(list(found.values()))
 
@@ -150,9 +150,8 @@ def leading_wildcard(facts: Facts, spec: CheckSpec) -> Outcome:
                 check=spec.id, title=f"{p.op.upper()} '%...' on {t}.{p.column} cannot use a btree index",
                 subject={"table": t, "columns": [p.column]},
                 evidence=[_ev(q, f"pattern starts with a wildcard on {p.column}")],
-                fix=f"CREATE EXTENSION IF NOT EXISTS pg_trgm; CREATE INDEX CONCURRENTLY "
-                    f"{t.split('.')[-1]}_{p.column}_trgm ON {t} USING gin ({p.column} gin_trgm_ops); "
-                    "or use full-text search.",
+                fix=f"CREATE EXTENSION IF NOT EXISTS pg_trgm; "
+                    f"{create_index(t, [p.column], 'gin', 'gin_trgm_ops')} Or use full-text search.",
             ))
     return Outcome.from_findings(list(found.values()))
 
@@ -186,7 +185,7 @@ def function_on_column(facts: Facts, spec: CheckSpec) -> Outcome:
                 check=spec.id, title=f"{fn}({p.column}) in a filter on {t} hides the column from its indexes",
                 subject={"table": t, "columns": [p.column], "function": fn},
                 evidence=[_ev(q, f"filters on {fn}({p.column})")],
-                fix=f"CREATE INDEX CONCURRENTLY {t.split('.')[-1]}_{fn}_{p.column}_idx ON {t} (({fn}({p.column})));",
+                fix=create_index(t, [f"{fn}({column_sql(p.column)})"]),
             ))
     return Outcome.from_findings(list(found.values()))
 

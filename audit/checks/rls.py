@@ -6,6 +6,7 @@ import re
 
 from audit.catalog import CheckSpec
 from audit.checks import check
+from audit.checks.fixes import create_index
 from audit.checks.database import serves
 from audit.facts import Facts
 from audit.facts.policy import per_row_calls
@@ -81,6 +82,6 @@ def rls_unindexed_column(facts: Facts, spec: CheckSpec) -> Outcome:
                     check=spec.id, title=f"Policy \"{p.name}\" filters {p.table}.{col} which no index serves",
                     subject={"table": p.table, "columns": [col], "policy": p.name},
                     evidence=[Evidence(p.path, p.line, f"{col} compared with auth.uid() in the policy")],
-                    fix=f"CREATE INDEX CONCURRENTLY {p.table.split('.')[1]}_{col}_idx ON {p.table} ({col});",
+                    fix=create_index(p.table, [col]),
                 ))
     return Outcome.from_findings(findings)

@@ -10,10 +10,18 @@ from audit.facts import js
 from audit.facts.sqlquery import Shape, analyze
 from audit.facts.sqltext import split_statements
 
-LOOKS_LIKE_SQL = re.compile(r"^\s*\(?\s*(select|insert|update|delete|with)\b", re.I)
+SQL_SHAPES = {"select": r"\bfrom\b|\bselect\s+\d", "with": r"\bselect\b|\binsert\b|\bupdate\b|\bdelete\b",
+              "insert": r"\binto\b", "update": r"\bset\b", "delete": r"\bfrom\b"}
+_LEAD = re.compile(r"^\s*\(?\s*(select|insert|update|delete|with)\b", re.I)
+_FRAGMENT = re.compile(r'(?<=[\w)"])\s+\$\d+(?=\s)')
+
+
+def looks_like_sql(text: str) -> bool:
+    """Starts with a DML keyword and has the clause that keyword needs (not a log message)."""
+    m = _LEAD.match(text)
+    return bool(m) and re.search(SQL_SHAPES[m.group(1).lower()], text, re.I) is not None
 PY_SQL_CALLS = {"execute", "executemany", "exec_driver_sql", "fetch", "fetchrow", "fetchval", "fetch_all",
                 "fetch_one", "fetch_val", "text", "query", "raw"}
-JS_SQL_METHODS = {"query", "execute", "raw", "unsafe", "many", "one", "oneOrNone", "any", "manyOrNone", "none"}
 JS_LOOP_STATEMENTS = {"for_statement", "for_in_statement", "while_statement", "do_statement"}
 JS_LOOP_CALLBACKS = {"map", "forEach", "flatMap", "reduce", "filter", "some", "every"}
 JS_FUNCTIONS = {"arrow_function", "function_expression", "function_declaration", "method_definition",
@@ -40,17 +48,19 @@ class Query:
 def make_query(source: str, path: str, line: int, sql: str, in_loop: bool = False) -> Query:
     text = " ".join(sql.split())
     q = Query(source, path, line, text[:600], in_loop=in_loop)
-    try:
-        q.shape = analyze(sql)
-    except ValueError as exc:
-        q.error = str(exc)
+    for attempt in (sql, _FRAGMENT.sub(" ", sql)):  # then without `${fragment}`s in clause position
+        try:
+            q.shape, q.error = analyze(attempt), ""
+            break
+        except ValueError as exc:
+            q.error = q.error or str(exc)
     return q
 
 
 def sql_file_queries(path: str, text: str) -> list[Query]:
     """Statements of a .sql file outside the migrations that read or write data."""
     return [make_query("sql-file", path, line, sql) for line, sql in split_statements(text)
-            if LOOKS_LIKE_SQL.match(sql)]
+            if looks_like_sql(sql)]
 
 
 # -- Python ------------------------------------------------------------------------------------
@@ -92,7 +102,7 @@ class _PyVisitor(ast.NodeVisitor):
         if name in PY_SQL_CALLS and node.args:
             known = {k: v for scope in self.strings for k, v in scope.items()}
             sql = _py_string(node.args[0], known)
-            if sql is not None and LOOKS_LIKE_SQL.match(sql):
+            if sql is not None and looks_like_sql(sql):
                 self.queries.append(make_query("python", self.path, node.lineno, sql, self.loop_depth > 0))
         self.generic_visit(node)
 
@@ -120,7 +130,7 @@ def python_queries(path: str, source: str) -> list[Query]:
 # -- JS / TS -----------------------------------------------------------------------------------
 _JS_SQL = """
 (call_expression function: (member_expression property: (property_identifier) @method)
-                 arguments: (arguments . [(string) (template_string)] @sql)) @call
+                 arguments: (arguments . [(string) (template_string) (identifier)] @sql)) @call
 (call_expression function: [(identifier) @tag (member_expression property: (property_identifier) @tag)]
                  arguments: (template_string) @sql) @call
 """
@@ -164,11 +174,15 @@ def in_js_loop(node) -> bool:
 def js_sql_queries(path: str, tree, suffix: str) -> list[Query]:
     out = []
     for caps in js.matches(tree, suffix, _JS_SQL):
-        name = js.text((caps.get("method") or caps.get("tag"))[0])
-        if ("method" in caps and name not in JS_SQL_METHODS) or ("tag" in caps and name != "sql"):
+        if "tag" in caps and js.text(caps["tag"][0]) != "sql":
             continue
-        sql = template_sql(caps["sql"][0])
-        if LOOKS_LIKE_SQL.match(sql):
+        node = caps["sql"][0]
+        if node.type == "identifier":
+            node = js.resolve_identifier(tree, js.text(node), node.start_byte)
+            if node is None or node.type not in {"string", "template_string"}:
+                continue
+        sql = template_sql(node)
+        if looks_like_sql(sql):
             call = caps["call"][0]
             out.append(make_query("js", path, js.line(call), sql, in_js_loop(call)))
     return out

@@ -6,8 +6,9 @@ from audit.facts import js
 from audit.facts.queries import Query, in_js_loop, make_query
 
 _FROM = """(call_expression
-  function: (member_expression property: (property_identifier) @prop)
-  arguments: (arguments . (string) @table .)) @from"""
+  function: [(member_expression property: (property_identifier) @prop)
+             (await_expression (member_expression property: (property_identifier) @prop))]
+  arguments: (arguments . (_) @table .)) @from"""
 _RPC = """(call_expression
   function: (member_expression property: (property_identifier) @prop)
   arguments: (arguments . (string) @fn)) @rpc"""
@@ -107,12 +108,21 @@ def synthesize(table: str, calls: list[tuple[str, list]]) -> str | None:
     return f"DELETE FROM {table}{cond}"
 
 
+def _table_name(tree, node) -> str:
+    """The table named by `.from(...)`: a string, `"t" as any`, or a const declared earlier."""
+    while node.type in {"as_expression", "satisfies_expression", "non_null_expression", "parenthesized_expression"}:
+        node = node.named_children[0]
+    if node.type == "identifier":
+        node = js.resolve_identifier(tree, js.text(node), node.start_byte)
+    return (js.string_value(node) or "") if node is not None and node.type in {"string", "template_string"} else ""
+
+
 def supabase_queries(path: str, tree, suffix: str) -> list[Query]:
     out = []
     for caps in js.matches(tree, suffix, _FROM):
         if js.text(caps["prop"][0]) != "from":
             continue
-        table = js.string_value(caps["table"][0]) or ""
+        table = _table_name(tree, caps["table"][0])
         calls = chain_calls(caps["from"][0])
         sql = synthesize(table, calls) if table.replace("_", "").replace(".", "").isalnum() else None
         if sql is not None:
