@@ -36,7 +36,7 @@ def test_duplicate_and_redundant_indexes():
     status, dup = findings("db.duplicate-index", ("m/1.sql", sql))
     assert status == "fail" and dup == [{"table": "public.t", "index": "t_a_again", "covered_by": "t_a"}]
     _, red = findings("db.redundant-index", ("m/1.sql", sql))
-    assert {(r["index"], r["covered_by"]) for r in red} == {("t_a", "t_a_uniq"), ("t_a_again", "t_a_uniq"),
+    assert {(r["index"], r["covered_by"]) for r in red} == {("t_a", "t_ab"), ("t_a_again", "t_ab"),
                                                             ("t_id", "t_pkey")}, "partial/unique ones are kept"
     assert findings("db.duplicate-index", ("m/1.sql", "create table t (id int primary key);"))[0] == "pass"
 
@@ -97,3 +97,29 @@ def test_publications_are_modelled():
                                  "alter publication supabase_realtime add table a, public.b;"
                                  "alter publication supabase_realtime drop table b;")])
     assert m.publications == {"supabase_realtime": ["public.a"]} and m.counts["unparsed"] == 0
+
+
+def query_findings(sql_schema, code_sql):
+    from audit.facts.queries import sql_file_queries
+    facts = Facts(schema=build_schema([SourceFile("m/1.sql", "migration_sql", 0, sql_schema)]))
+    facts.queries = sql_file_queries("q.sql", code_sql)
+    return [f.subject for f in run_checks(facts, CATALOG)["db.unindexed-filter"].findings]
+
+
+SCHEMA = """create table m (id int primary key, tenant_id int, active boolean, org_id int, name text);
+            create table mi (id int primary key, member_id int references m (id), deleted_at timestamptz);
+            create index mi_member on mi (member_id);
+            create index m_org_active on m (org_id) where active;"""
+
+
+@pytest.mark.parametrize("sql, expected", [
+    ("select id from m where tenant_id = $1", [{"table": "public.m", "columns": ["tenant_id"]}]),
+    ("select m.id from m where m.org_id = $1 and not exists "
+     "(select 1 from mi where mi.member_id = m.id and mi.deleted_at is null)", []),
+    ("update m set name = 'x' from mi where mi.member_id = m.id and mi.id = $1 and m.tenant_id = $2", []),
+    ("select id from m where active = true", []),
+    ("select id from mi where deleted_at is null", []),
+    ("select id from m where name = $1 and active", [{"table": "public.m", "columns": ["name"]}]),
+])
+def test_unindexed_filter_precision(sql, expected):
+    assert query_findings(SCHEMA, sql) == expected

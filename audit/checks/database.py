@@ -96,7 +96,8 @@ def redundant_index(facts: Facts, spec: CheckSpec) -> Outcome:
                  if b is not a and _same_shape(a, b) and b.columns[: len(a.columns)] == a.columns
                  and (len(b.columns) > len(a.columns) or b.unique)]
         if wider:
-            findings.append(_index_finding(spec, a, min(wider, key=lambda b: (len(b.columns), b.name)), "is a prefix of"))
+            findings.append(_index_finding(spec, a, max(wider, key=lambda b: (len(b.columns), b.unique, b.name)),
+                                           "is a prefix of"))
     return Outcome.from_findings(findings)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from audit.catalog import CheckSpec
 from audit.checks import check
 from audit.checks.fixes import column_sql, create_index
@@ -70,9 +72,11 @@ def unindexed_filter(facts: Facts, spec: CheckSpec) -> Outcome:
             per_table = {k: v for k, v in per_table.items() if k[0] != sort_table}  # index scan in sort order
         elif sort_table and not per_table:
             per_table[(sort_table, 0)] = []
-        for (t, _), preds in per_table.items():
+        for (t, scope), preds in per_table.items():
             cols = list(dict.fromkeys(p.column for p in preds))
-            if any(_leads(facts, t, c) for c in cols):
+            if any(_leads(facts, t, c) for c in cols) or _reached_by_join(facts, q, t, scope):
+                continue
+            if preds and not _selective(facts, t, preds):
                 continue
             eq = [p.column for p in preds if p.op in EQUALITY]
             rest = [p.column for p in preds if p.op not in EQUALITY]
@@ -86,6 +90,21 @@ def unindexed_filter(facts: Facts, spec: CheckSpec) -> Outcome:
                 fix=create_index(t, suggest),
             ))
     return Outcome.from_findings(list(found.values()))
+
+
+def _reached_by_join(facts: Facts, q: Query, table: str, scope: int) -> bool:
+    """A correlated subquery or UPDATE ... FROM reaches the table through an indexed join column."""
+    return any(j.scope == scope and _table_of(facts, q, j) == table and _leads(facts, table, j.column)
+               for j in q.shape.joins)
+
+
+def _selective(facts: Facts, table: str, preds: list[Predicate]) -> bool:
+    """Whether some filter could use an index: not only IS NULL, booleans or a partial index's predicate."""
+    t = facts.schema.tables[table]
+    types = {c.name: c.type for c in t.columns}
+    partial = " ".join(i.where for i in facts.schema.indexes_on(table) if i.partial)
+    return any(p.op != "is" and types.get(p.column) not in ("boolean", "bool")
+               and not re.search(rf"\b{re.escape(p.column)}\b", partial) for p in preds)
 
 
 def _unique_lookup(facts: Facts, q: Query, table: str) -> bool:

@@ -72,7 +72,7 @@ def rls_unindexed_column(facts: Facts, spec: CheckSpec) -> Outcome:
     findings, seen = [], set()
     for p in sorted(facts.schema.policies, key=lambda p: (p.path, p.line)):
         table = facts.schema.tables.get(p.table)
-        for m in _COMPARED.finditer(f"{p.using} {p.with_check}"):
+        for m in _COMPARED.finditer(p.using):  # WITH CHECK only tests new rows: it filters nothing
             col = (m.group(1) or m.group(2)).lower()
             if table is None or col not in table.column_names() or (p.table, col) in seen:
                 continue

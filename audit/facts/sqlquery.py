@@ -91,7 +91,7 @@ class _Reader:
             left, right = node.this, node.args.get("expression")
             op = {**EQ_OPS, **RANGE_OPS, **LIKE_OPS}.get(type(node), "<>")
             if isinstance(left, exp.Column) and isinstance(right, exp.Column):
-                joins.extend(Predicate(*self.col(c), "=") for c in (left, right))
+                joins.extend(Predicate(*self.col(c), "=", scope=scope) for c in (left, right))
                 continue
             column, other = (left, right) if isinstance(left, exp.Column) else (right, left)
             if isinstance(column, exp.Column):
@@ -120,7 +120,7 @@ def analyze(sql: str, default_schema: str = "public") -> Shape:
         shape.joins += j
     for join in stmt.find_all(exp.Join):
         if join.args.get("on") is not None:
-            f, j = reader.predicates(join.args["on"])
+            f, j = reader.predicates(join.args["on"], scope=-1)
             shape.filters += f
             shape.joins += j
     top = stmt if isinstance(stmt, exp.Select) else None
