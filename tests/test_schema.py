@@ -185,3 +185,15 @@ def test_alter_policy_set_schema_opclass_and_expression_indexes():
     assert (p.name, p.table, p.using) == ("mine", "app.t", "(select auth.uid()) = user_id")
     assert {i.name: i.columns for i in m.indexes.values() if not i.implicit} == {"t_a": ["a_id"]}
     assert list(m.tables) == ["app.t"]
+
+
+def test_ddl_inside_do_blocks():
+    m = one("""create table org_settings (id int primary key, organization_id int, setting_key text);
+      DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'x') THEN
+          ALTER TABLE org_settings ADD CONSTRAINT x UNIQUE (organization_id, setting_key);
+        END IF;
+      END $$;
+      DO $$ BEGIN RAISE NOTICE 'nothing to model'; END $$;""")
+    assert [i.columns for i in m.indexes.values() if i.name == "x"] == [["organization_id", "setting_key"]]
+    assert m.counts["modelled"] == 2 and m.counts["unparsed"] == 1

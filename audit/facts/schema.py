@@ -475,8 +475,7 @@ class _Folder:
         for pattern, handler in _FALLBACKS:
             m = pattern.match(sql)
             if m:
-                handler(self, m)
-                return True
+                return handler(self, m) is not False
         return False
 
     def fb_search_path(self, m: re.Match) -> None:
@@ -530,12 +529,29 @@ class _Folder:
     def fb_role_setting(self, m: re.Match) -> None:
         self.model.role_settings.setdefault(m.group(1).lower(), f"{self.path}:{self.line}")
 
+    def fb_do_block(self, m: re.Match) -> bool:
+        """DDL inside a DO block (often `IF NOT EXISTS ... THEN ALTER TABLE ...`), applied as if unconditional."""
+        applied = False
+        for _, segment in split_statements(m.group(2)):
+            ddl = _DDL_IN_BLOCK.search(segment)
+            if ddl is None:
+                continue
+            try:
+                stmt = sqlglot.parse_one(ddl.group(1), read="postgres")
+            except (SqlglotError, RecursionError, ValueError):
+                continue
+            applied |= self.statement(stmt, ddl.group(1)) == "modelled"
+        return applied
+
     def fb_understood(self, m: re.Match) -> None:
         """Statements recognised as leaving the table model unchanged."""
 
 
 _NAME = r'((?:"[^"]+"|[\w$]+)(?:\.(?:"[^"]+"|[\w$]+))?)'
+_DDL_IN_BLOCK = re.compile(r"(?:^|\bTHEN\b|\bBEGIN\b|\bELSE\b|\bLOOP\b)\s*((?:CREATE|ALTER|DROP)\s+"
+                           r"(?:UNIQUE\s+)?(?:TABLE|INDEX)\b.*)$", re.I | re.S)
 _FALLBACKS = [
+    (re.compile(r"DO\s+(?:LANGUAGE\s+\w+\s+)?(\$\w*\$)(.*)\1", re.I | re.S), _Folder.fb_do_block),
     (re.compile(r"SET\s+(?:LOCAL\s+|SESSION\s+)?search_path\s*(?:=|TO)\s*(.+)$", re.I | re.S), _Folder.fb_search_path),
     (re.compile(r"DROP\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?(.+?)(?:\s+(?:CASCADE|RESTRICT))?$",
                 re.I | re.S), _Folder.fb_drop_index),
