@@ -115,17 +115,24 @@ def object_pairs(node: ts.Node) -> dict[str, ts.Node]:
     return out
 
 
+_DECLARATIONS = "(variable_declarator name: (identifier) @name value: (_) @value)"
+_last: list = [None, None]  # the last tree indexed and its declarations: files are read one at a time
+
+
+def _declarations(tree: ts.Tree) -> dict[str, list[tuple[int, ts.Node]]]:
+    if _last[0] is not tree:
+        cursor = ts.QueryCursor(ts.Query(tree.language, _DECLARATIONS))
+        found: dict[str, list[tuple[int, ts.Node]]] = {}
+        for _, caps in cursor.matches(tree.root_node):
+            found.setdefault(text(caps["name"][0]), []).append((caps["name"][0].start_byte, caps["value"][0]))
+        _last[:] = [tree, found]
+    return _last[1]
+
+
 def resolve_identifier(tree: ts.Tree, name: str, before: int) -> ts.Node | None:
-    """The initial value of `const/let/var name = ...` declared before byte `before`, if any."""
-    found = None
-    stack = [tree.root_node]
-    while stack:
-        node = stack.pop()
-        if node.type == "variable_declarator" and node.start_byte < before:
-            if text(node.child_by_field_name("name")) == name:
-                found = node.child_by_field_name("value")
-        stack.extend(node.named_children)
-    return found
+    """The initial value of the last `const/let/var name = ...` declared before byte `before`, if any."""
+    earlier = [node for start, node in _declarations(tree).get(name, []) if start < before]
+    return earlier[-1] if earlier else None
 
 
 def imports_module(tree_text: str, module: str) -> bool:
