@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 
 from audit.catalog import Catalog, CheckSpec
@@ -20,10 +22,15 @@ def check(check_id: str) -> Callable[[CheckFunc], CheckFunc]:
     return register
 
 
+def load_check_modules() -> None:
+    """Import every module of this package: importing one registers its checks."""
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
+
+
 def run_checks(facts: Facts, catalog: Catalog) -> dict[str, Outcome]:
     """Run every catalogued check; findings get their area, severity, why and fix from the catalog."""
-    from audit.checks import database, pooling, queries, rls, scaling  # noqa: F401  (registers the checks)
-
+    load_check_modules()
     outcomes = {}
     for check_id, spec in sorted(catalog.checks.items()):
         outcome = REGISTRY[check_id](facts, spec)

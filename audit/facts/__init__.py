@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from audit.catalog import Catalog
 from audit.discover import Discovery
@@ -26,6 +27,9 @@ class Facts:
     queries: list[Query] = field(default_factory=list)
     deploy: Deployment = field(default_factory=Deployment)
     capacity: dict = field(default_factory=dict)  # derived by audit.capacity; reported in the scorecard
+    frontend: Any = None  # audit.facts.frontend: Vite config, React signals, built bundle
+    infra: Any = None     # audit.facts.infra: caching, replicas, rate limiting, resilience, monitoring
+    live: Any = None      # audit.live: a live database's settings and statistics, when a DSN is given
 
     @property
     def has_schema(self) -> bool:
@@ -34,6 +38,7 @@ class Facts:
     def to_dict(self) -> dict:
         return {
             "deploy": self.deploy.to_dict(),
+            **{k: getattr(self, k).to_dict() for k in ("frontend", "infra", "live") if getattr(self, k) is not None},
             "schema": self.schema.to_dict(),
             "pools": [p.to_dict() for p in self.pools],
             "queries": {
