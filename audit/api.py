@@ -7,12 +7,14 @@ import json
 from pathlib import Path
 
 from audit import __version__
+from audit.baseline import compare
 from audit.capacity import estimate, inputs_from_facts
 from audit.catalog import load_catalog, load_profile
 from audit.checks import run_checks
 from audit.discover import discover
 from audit.facts import collect_facts
 from audit.model import Skipped
+from audit.roadmap import roadmap
 from audit.scoring import remaining_findings, scorecard
 from audit.waivers import load_waivers
 
@@ -20,8 +22,11 @@ SCHEMA_VERSION = 1
 
 
 def scan(project_path: str, profile: str = "10k", concurrent_users: int | None = None,
-         now: dt.datetime | None = None) -> dict:
-    """Audit `project_path` for the profile and return the JSON document (see docs/contract.md)."""
+         now: dt.datetime | None = None, baseline: dict | None = None) -> dict:
+    """Audit `project_path` for the profile and return the JSON document (see docs/contract.md).
+
+    With `baseline` (a previous document), `scorecard.baseline` says what got better or worse.
+    """
     now = now or dt.datetime.now(dt.timezone.utc)
     prof = load_profile(profile, concurrent_users)
     catalog = load_catalog(prof)
@@ -33,7 +38,7 @@ def scan(project_path: str, profile: str = "10k", concurrent_users: int | None =
     found.skipped.extend(Skipped(p.split(":")[0], p) for p in problems)
     outcomes = run_checks(facts, catalog)
     today = now.date().isoformat()
-    return {
+    doc = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "scaleaudit", "version": __version__,
                  "generated_at": now.replace(microsecond=0).isoformat().replace("+00:00", "Z")},
@@ -43,8 +48,12 @@ def scan(project_path: str, profile: str = "10k", concurrent_users: int | None =
         "facts": facts.to_dict(),
         "skipped": [{"path": s.path, "reason": s.reason} for s in sorted(found.skipped, key=lambda s: (s.path, s.reason))],
         "findings": [f.to_dict() for f in remaining_findings(outcomes, waivers, today)],
-        "scorecard": {**scorecard(outcomes, catalog, waivers, today), "capacity": facts.capacity},
+        "scorecard": {**scorecard(outcomes, catalog, waivers, today), "capacity": facts.capacity,
+                      "roadmap": roadmap(outcomes, catalog, waivers, today)},
     }
+    if baseline is not None:
+        doc["scorecard"]["baseline"] = compare(doc, baseline)
+    return doc
 
 
 def document_json(doc: dict) -> str:

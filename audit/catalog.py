@@ -35,6 +35,7 @@ class CheckSpec:
     why: str
     fix: str
     full_loss_at: int = 1
+    effort: str = "days"
     references: tuple[str, ...] = ()
     thresholds: dict = field(default_factory=dict)
 
@@ -108,6 +109,7 @@ def load_catalog(profile: Profile) -> Catalog:
                 severity=over.get("severity", c["severity"]), weight=float(over.get("weight", c["weight"])),
                 why=" ".join(c["why"].split()), fix=" ".join(c["fix"].split()),
                 full_loss_at=int(over.get("full_loss_at", c.get("full_loss_at", 1))),
+                effort=c.get("effort", "days"),
                 references=tuple(c.get("references", [])),
                 thresholds={**c.get("thresholds", {}), **over.get("thresholds", {})},
             )

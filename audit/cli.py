@@ -25,8 +25,9 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--users", type=int, metavar="N", help="custom number of concurrent users (overrides --profile)")
         s.add_argument("--fail-on", choices=SEVERITIES[:4], help="exit 1 if a finding is at least this severe")
         s.add_argument("--fail-under", type=float, metavar="SCORE", help="exit 1 if overall readiness is below SCORE")
+        s.add_argument("--baseline", metavar="JSON", help="a previous readiness.json: report what changed since")
     scan = sub.choices["scan"]
-    scan.add_argument("--format", choices=["json", "text"], default="text")
+    scan.add_argument("--format", choices=["json", "text", "sarif", "markdown"], default="text")
     scan.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
     run = sub.choices["run"]
     run.add_argument("--out", required=True, metavar="DIR", help="folder for the reports")
@@ -70,18 +71,40 @@ def summary_text(doc: dict) -> str:
     return "\n".join(lines)
 
 
+def render(doc: dict, fmt: str) -> str:
+    """The document in one of the output formats."""
+    import json
+
+    from audit.api import document_json
+    from audit.markdown import to_markdown
+    from audit.sarif import to_sarif
+
+    if fmt == "json":
+        return document_json(doc)
+    if fmt == "sarif":
+        return json.dumps(to_sarif(doc), indent=2, sort_keys=True) + "\n"
+    if fmt == "markdown":
+        return to_markdown(doc)
+    return summary_text(doc) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if not Path(args.path).is_dir():
         print(f"scaleaudit: {args.path} is not a directory", file=sys.stderr)
         return EXIT_USAGE
-    from audit.api import document_json, scan
+    from audit.api import document_json, load_document, scan
 
+    try:
+        baseline = load_document(args.baseline) if args.baseline else None
+    except (OSError, ValueError) as exc:
+        print(f"scaleaudit: cannot read the baseline {args.baseline}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     t0 = time.perf_counter()
-    doc = scan(args.path, args.profile, args.users)
+    doc = scan(args.path, args.profile, args.users, baseline=baseline)
     scan_s = time.perf_counter() - t0
     if args.command == "scan":
-        out = document_json(doc) if args.format == "json" else summary_text(doc) + "\n"
+        out = render(doc, args.format)
         if args.output:
             Path(args.output).write_text(out, encoding="utf-8")
         else:
@@ -93,10 +116,13 @@ def main(argv: list[str] | None = None) -> int:
         out_dir.mkdir(parents=True, exist_ok=True)
         json_path = out_dir / "readiness.json"
         json_path.write_text(document_json(doc), encoding="utf-8")
+        for fmt, name in (("sarif", "readiness.sarif"), ("markdown", "readiness.md")):
+            (out_dir / name).write_text(render(doc, fmt), encoding="utf-8")
         result = run_report(args.path, out_dir, profile=args.profile, concurrent_users=args.users,
                             pdf=args.pdf, audit_json=str(json_path))
         print(summary_text(doc))
-        written = [json_path] + [result[k] for k in ("notebook", "html", "pdf") if result.get(k)]
+        written = [json_path, "readiness.sarif", "readiness.md"] + [result[k] for k in ("notebook", "html", "pdf")
+                                                                     if result.get(k)]
         print(f"reports written to {out_dir}/: " + ", ".join(sorted(Path(p).name for p in written)))
         timings = {"scan": scan_s, **result["timings"]}
         print("time: " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
