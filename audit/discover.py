@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -32,6 +33,8 @@ SKIP_DIRS = {
 }
 UNLISTED_DIRS = {".git", ".hg", ".svn"}
 BUILD_DIRS = {"dist"}
+TEST_DIRS = {"tests", "test", "__tests__", "spec", "specs", "e2e", "cypress", "__mocks__", "examples", "example"}
+TEST_NAMES = re.compile(r"(^test_.*\.py$|_test\.py$|^conftest\.py$|\.(test|spec)\.[cm]?[jt]sx?$)")
 MIGRATION_DIRS = {"migrations", "migration", "migrate"}
 SCHEMA_FILES = {"schema.sql", "structure.sql"}
 JS_SUFFIXES = {".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts"}
@@ -44,6 +47,7 @@ CONFIG_NAMES = {"dockerfile", "procfile", "_headers", "_redirects", ".env.exampl
                 ".env.template", ".env.defaults"}
 GENERATED_SUFFIXES = (".min.js", ".min.css", ".map", ".bundle.js")
 READ_KINDS = {"migration_sql", "schema_sql", "sql", "python", "js", "config", "manifest"}
+# test and example code is not part of the production load: classified, counted, not read
 
 
 @dataclass
@@ -83,6 +87,8 @@ def classify(rel: str) -> str:
     parts = {part.lower() for part in p.parts[:-1]}
     if parts & BUILD_DIRS:
         return "build_output"
+    if parts & TEST_DIRS or TEST_NAMES.search(name):
+        return "test"
     if name.endswith(".sql"):
         if parts & MIGRATION_DIRS:
             return "migration_sql"
@@ -167,9 +173,22 @@ def discover(root: str | os.PathLike, size_cap: int = SIZE_CAP) -> Discovery:
             rel = f"{rel_dir}/{name}" if rel_dir else name
             _visit(root, rel, name, ignores, found, size_cap)
     found.files.sort(key=lambda f: f.path)
+    _list_test_code(found)
     found.stack = detect_stack(found)
     found.skipped.sort(key=lambda s: (s.path, s.reason))
     return found
+
+
+def _list_test_code(found: Discovery) -> None:
+    """One `skipped` entry per folder of test or example code (or per test file elsewhere)."""
+    groups: dict[str, int] = {}
+    for f in found.of_kind("test"):
+        parts = PurePosixPath(f.path).parts
+        cut = next((i for i, p in enumerate(parts[:-1]) if p.lower() in TEST_DIRS), None)
+        key = "/".join(parts[: cut + 1]) + "/" if cut is not None else f.path
+        groups[key] = groups.get(key, 0) + 1
+    for key, n in groups.items():
+        found.skip(key, f"test or example code ({n} file{'s' if n > 1 else ''}): not part of the production load")
 
 
 def _visit(root: Path, rel: str, name: str, ignores: _Ignores, found: Discovery, cap: int) -> None:

@@ -104,3 +104,9 @@ def test_broken_manifest_is_listed(tmp_path):
 def test_missing_root_does_not_crash(tmp_path):
     found = discover(tmp_path / "nope")
     assert found.files == [] and found.skipped[0].reason == "not a directory"
+
+
+@pytest.mark.parametrize("path", ["tests/test_db.py", "app/tests/conftest.py", "src/db.test.ts", "src/__tests__/a.js",
+                                  "examples/demo/db.py", "pkg/api_test.py", "web/cypress/e2e/x.cy.ts"])
+def test_test_and_example_code_is_not_read(path):
+    assert classify(path) == "test"
