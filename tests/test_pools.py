@@ -102,3 +102,18 @@ def test_other_js_pools(path, src, library, max_conn, used):
     else:
         [pool] = pools
         assert pool.effective["max_connections"] == max_conn and pool.effective["defaults_used"] == used
+
+
+def test_python_constants_and_settings_fields_resolve():
+    from audit.facts.pools import python_constants
+    consts = python_constants("import os\nMAX_POOL = int(os.getenv('SUPABASE_MAX_POOL_SIZE', '12'))\nMIN_POOL = 2\n"
+                              "class Settings(BaseSettings):\n    db_pool_size: int = 7\n    name: str = 'x'\n")
+    assert consts == {"MAX_POOL": {"env": "SUPABASE_MAX_POOL_SIZE", "default": 12}, "MIN_POOL": 2,
+                      ".db_pool_size": {"env": "DB_POOL_SIZE", "default": 7}}
+    [p] = python_pools("app/db.py", "from psycopg_pool import ConnectionPool\n"
+                       "pool = ConnectionPool(dsn, min_size=MIN_POOL, max_size=MAX_POOL)", DEFAULTS, consts)
+    assert p.settings == {"min_size": 2, "max_size": {"env": "SUPABASE_MAX_POOL_SIZE", "default": 12}}
+    assert p.effective["max_connections"] == 12
+    [e] = python_pools("app/db.py", "import sqlalchemy\ne = sqlalchemy.create_engine(u, pool_size=settings.db_pool_size)",
+                       DEFAULTS, consts)
+    assert e.effective["max_connections"] == 17

@@ -11,7 +11,10 @@ from audit.catalog import Catalog
 from audit.discover import Discovery
 from audit.facts import js
 from audit.facts.deploy import Deployment, deployment_facts
-from audit.facts.pools import PoolConfig, effective_settings, python_pools
+from audit.facts.orm import read_declarations
+from audit.facts.infra import infra_facts
+from audit.facts.frontend import frontend_facts
+from audit.facts.pools import PoolConfig, effective_settings, python_constants, python_pools
 from audit.facts.pools_js import js_pools
 from audit.facts.queries import Query, js_sql_queries, python_queries, sql_file_queries
 from audit.facts.schema import SchemaModel, build_schema
@@ -52,12 +55,15 @@ class Facts:
 def collect_facts(found: Discovery, catalog: Catalog) -> Facts:
     """Run every extractor over the discovered files; unreadable ones are added to `skipped`."""
     migrations = found.of_kind("migration_sql") or found.of_kind("schema_sql")
-    facts = Facts(schema=build_schema(migrations))
+    declared = read_declarations(found)  # ORM models and migration DSLs: the schema when no SQL migrations
+    facts = Facts(schema=declared.schema(build_schema(migrations) if migrations else None))
+    facts.queries.extend(declared.queries(facts.schema))
     for f in (f for f in found.of_kind("sql") if not f.name.lower().startswith("seed")):
         facts.queries.extend(sql_file_queries(f.path, f.text or ""))
+    constants = _python_constants(found)
     for f in found.of_kind("python"):
         try:
-            facts.pools.extend(python_pools(f.path, f.text or "", catalog.defaults))
+            facts.pools.extend(python_pools(f.path, f.text or "", catalog.defaults, constants))
             facts.queries.extend(python_queries(f.path, f.text or ""))
         except (SyntaxError, ValueError) as exc:
             found.skip(f.path, f"Python could not be parsed (line {getattr(exc, 'lineno', '?')}): not analysed")
@@ -72,10 +78,24 @@ def collect_facts(found: Discovery, catalog: Catalog) -> Facts:
         found.skip(problem["path"], f"config could not be parsed: {problem['reason']}")
     for pool in facts.pools:
         resolve_env(pool, facts.deploy.env, catalog.defaults)
+    facts.frontend = frontend_facts(found)
+    facts.infra = infra_facts(found)
     facts.pools.sort(key=lambda p: (p.path, p.line))
     facts.queries.sort(key=lambda q: (q.path, q.line, q.sql))
     found.skipped.sort(key=lambda s: (s.path, s.reason))
     return facts
+
+
+def _python_constants(found: Discovery) -> dict:
+    """Numeric constants and settings defaults defined anywhere in the Python code, by name."""
+    constants: dict = {}
+    for f in found.of_kind("python"):
+        if "=" in (f.text or ""):
+            try:
+                constants.update(python_constants(f.text or ""))
+            except (SyntaxError, ValueError):
+                continue  # listed as unparsable when the file itself is read
+    return constants
 
 
 def resolve_env(pool: PoolConfig, env: dict, defaults: dict) -> None:

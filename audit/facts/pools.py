@@ -77,16 +77,22 @@ def effective_settings(library: str, settings: dict, defaults: dict) -> dict:
 
 
 # -- Python -----------------------------------------------------------------------------------
-def _py_value(node: ast.expr):
+def _py_value(node: ast.expr, constants: dict | None = None):
+    """A literal, an environment read `{"env", "default"}`, a known constant, or `expr:...`."""
+    constants = constants or {}
+    if isinstance(node, ast.Name) and node.id in constants:
+        return constants[node.id]
+    if isinstance(node, ast.Attribute) and f".{node.attr}" in constants:
+        return constants[f".{node.attr}"]
     if isinstance(node, ast.Constant):
         return int(node.value) if isinstance(node.value, str) and node.value.isdigit() else node.value
     if isinstance(node, ast.Call):
         name = _call_name(node)
         if name in {"int", "float"} and node.args:
-            return _py_value(node.args[0])
+            return _py_value(node.args[0], constants)
         if name in ENV_FUNCS and node.args and isinstance(node.args[0], ast.Constant):
             env = str(node.args[0].value)
-            default = _py_value(node.args[1]) if len(node.args) > 1 else None
+            default = _py_value(node.args[1], constants) if len(node.args) > 1 else None
             return {"env": env, "default": default}
     return f"expr:{ast.unparse(node)[:80]}"
 
@@ -106,7 +112,26 @@ def _python_library(name: str, source: str) -> str | None:
     return None
 
 
-def python_pools(path: str, source: str, defaults: dict) -> list[PoolConfig]:
+def python_constants(source: str) -> dict:
+    """Module-level `NAME = 10` / `NAME = int(os.getenv("X", 10))`, and pydantic settings fields
+    (`db_pool_size: int = 10` in a BaseSettings class, read from env DB_POOL_SIZE) as `.db_pool_size`."""
+    out: dict = {}
+    tree = ast.parse(source)
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            value = _py_value(node.value, out)
+            if not (isinstance(value, str) and value.startswith("expr:")):
+                out[node.targets[0].id] = value
+        elif isinstance(node, ast.ClassDef) and any("Settings" in ast.unparse(b) for b in node.bases):
+            for item in node.body:
+                if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.value is not None:
+                    default = _py_value(item.value)
+                    if isinstance(default, (int, float)) and not isinstance(default, bool):
+                        out[f".{item.target.id}"] = {"env": item.target.id.upper(), "default": default}
+    return out
+
+
+def python_pools(path: str, source: str, defaults: dict, constants: dict | None = None) -> list[PoolConfig]:
     """Pools created in one Python file. Raises SyntaxError for the caller to record."""
     if not any(k in source for k in ("sqlalchemy", "asyncpg", "psycopg_pool")):
         return []
@@ -117,7 +142,7 @@ def python_pools(path: str, source: str, defaults: dict) -> list[PoolConfig]:
         library = _python_library(_call_name(node), source)
         if library is None:
             continue
-        settings = {kw.arg: _py_value(kw.value) for kw in node.keywords if kw.arg}
+        settings = {kw.arg: _py_value(kw.value, constants) for kw in node.keywords if kw.arg}
         if library == "sqlalchemy" and "poolclass" in settings:
             settings["poolclass"] = str(settings["poolclass"]).removeprefix("expr:")
         pools.append(PoolConfig(library, path, node.lineno, settings,
