@@ -152,7 +152,7 @@ def inputs_from_facts(facts, profile) -> CapacityInputs:
         workers.sort(key=lambda p: (-_shared_prefix(p["path"], pool.path), p["path"], p["line"]))
     worker = workers[0] if workers else None
     instances = [p for p in procs if p["kind"] in INSTANCE_KINDS and isinstance(p["count"], int)]
-    instance = max(instances, key=lambda p: p["count"]) if instances else None
+    instance = min(instances, key=lambda p: (p["count"], p["path"])) if instances else None
     count = (worker["count"] if worker else 1)
     source = f"{worker['kind']} at {_where(worker)}" if worker else "assumed 1: no process manager setting found"
     if count is None:
@@ -161,6 +161,7 @@ def inputs_from_facts(facts, profile) -> CapacityInputs:
     if instance:
         count *= instance["count"]
         source += f" × {instance['count']} instance(s) at {_where(instance)}"
+        source += f" (smallest of {len(instances)} replica settings)" if len(instances) > 1 else ""
     limits = [s for s in facts.deploy.server_limits if s["setting"] == "max_connections" and s["value"]]
     server = (Input(min(s["value"] for s in limits), f"max_connections at {_where(min(limits, key=lambda s: s['value']))}")
               if limits else Input(a["server_max_connections"], "assumption: profile server_max_connections"))

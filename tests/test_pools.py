@@ -110,10 +110,12 @@ def test_python_constants_and_settings_fields_resolve():
                               "class Settings(BaseSettings):\n    db_pool_size: int = 7\n    name: str = 'x'\n")
     assert consts == {"MAX_POOL": {"env": "SUPABASE_MAX_POOL_SIZE", "default": 12}, "MIN_POOL": 2,
                       ".db_pool_size": {"env": "DB_POOL_SIZE", "default": 7}}
-    [p] = python_pools("app/db.py", "from psycopg_pool import ConnectionPool\n"
-                       "pool = ConnectionPool(dsn, min_size=MIN_POOL, max_size=MAX_POOL)", DEFAULTS, consts)
+    [p] = python_pools("app/db.py", "from psycopg_pool import ConnectionPool\nfrom app.core.config import MIN_POOL, MAX_POOL\n"
+                       "pool = ConnectionPool(dsn, min_size=MIN_POOL, max_size=MAX_POOL)", DEFAULTS,
+                       {"src/app/core/config.py": consts})
     assert p.settings == {"min_size": 2, "max_size": {"env": "SUPABASE_MAX_POOL_SIZE", "default": 12}}
     assert p.effective["max_connections"] == 12
-    [e] = python_pools("app/db.py", "import sqlalchemy\ne = sqlalchemy.create_engine(u, pool_size=settings.db_pool_size)",
-                       DEFAULTS, consts)
-    assert e.effective["max_connections"] == 17
+    [e] = python_pools("app/db.py", "import sqlalchemy\nfrom app.core.config import settings\nN = 3\n"
+                       "e = sqlalchemy.create_engine(u, pool_size=settings.db_pool_size, max_overflow=N * 2 - 1)",
+                       DEFAULTS, {"app/core/config.py": consts})
+    assert e.effective["max_connections"] == 12

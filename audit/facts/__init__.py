@@ -86,16 +86,17 @@ def collect_facts(found: Discovery, catalog: Catalog) -> Facts:
     return facts
 
 
-def _python_constants(found: Discovery) -> dict:
-    """Numeric constants and settings defaults defined anywhere in the Python code, by name."""
-    constants: dict = {}
+def _python_constants(found: Discovery) -> dict[str, dict]:
+    """Numeric constants and settings defaults of each Python module, by path (imports resolve them)."""
+    out: dict[str, dict] = {}
     for f in found.of_kind("python"):
-        if "=" in (f.text or ""):
-            try:
-                constants.update(python_constants(f.text or ""))
-            except (SyntaxError, ValueError):
-                continue  # listed as unparsable when the file itself is read
-    return constants
+        try:
+            consts = python_constants(f.text or "")
+        except (SyntaxError, ValueError):
+            continue  # listed as unparsable when the file itself is read
+        if consts:
+            out[f.path] = consts
+    return out
 
 
 def resolve_env(pool: PoolConfig, env: dict, defaults: dict) -> None:

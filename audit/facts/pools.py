@@ -86,6 +86,13 @@ def _py_value(node: ast.expr, constants: dict | None = None):
         return constants[f".{node.attr}"]
     if isinstance(node, ast.Constant):
         return int(node.value) if isinstance(node.value, str) and node.value.isdigit() else node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)):
+        parts = (_py_value(node.left, constants), _py_value(node.right, constants))
+        left, right = (_fallback(v) for v in parts)
+        if left is not None and right is not None:
+            value = {ast.Add: left + right, ast.Sub: left - right, ast.Mult: left * right}[type(node.op)]
+            envs = [v["env"] for v in parts if isinstance(v, dict)]
+            return {"env": ", ".join(envs), "default": value} if envs else value
     if isinstance(node, ast.Call):
         name = _call_name(node)
         if name in {"int", "float"} and node.args:
@@ -118,10 +125,12 @@ def python_constants(source: str) -> dict:
     out: dict = {}
     tree = ast.parse(source)
     for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else \
+            node.target if isinstance(node, ast.AnnAssign) and node.value is not None else None
+        if isinstance(target, ast.Name):
             value = _py_value(node.value, out)
             if not (isinstance(value, str) and value.startswith("expr:")):
-                out[node.targets[0].id] = value
+                out[target.id] = value
         elif isinstance(node, ast.ClassDef) and any("Settings" in ast.unparse(b) for b in node.bases):
             for item in node.body:
                 if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.value is not None:
@@ -131,18 +140,37 @@ def python_constants(source: str) -> dict:
     return out
 
 
+def imported_constants(path: str, tree: ast.Module, modules: dict[str, dict]) -> dict:
+    """The constants a module imports (`from app.config import POOL_SIZE`, `from .env import X`)."""
+    out: dict = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.module or node.level):
+            if node.level:
+                base = "/".join(path.split("/")[:-node.level])
+                suffix = "/".join(p for p in (base, (node.module or "").replace(".", "/")) if p) + ".py"
+            else:
+                suffix = node.module.replace(".", "/") + ".py"
+            source = next((c for p, c in modules.items() if p == suffix or p.endswith("/" + suffix)), {})
+            out.update({a.asname or a.name: source[a.name] for a in node.names if a.name in source})
+            out.update({k: v for k, v in source.items() if k.startswith(".")})  # fields of an imported settings object
+    return out
+
+
 def python_pools(path: str, source: str, defaults: dict, constants: dict | None = None) -> list[PoolConfig]:
-    """Pools created in one Python file. Raises SyntaxError for the caller to record."""
+    """Pools created in one Python file; `constants` maps module paths to their constants (imports resolve).
+    Raises SyntaxError for the caller to record."""
     if not any(k in source for k in ("sqlalchemy", "asyncpg", "psycopg_pool")):
         return []
     pools = []
-    for node in ast.walk(ast.parse(source, filename=path)):
+    tree = ast.parse(source, filename=path)
+    scope = {**imported_constants(path, tree, constants or {}), **python_constants(source)}  # own names win
+    for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         library = _python_library(_call_name(node), source)
         if library is None:
             continue
-        settings = {kw.arg: _py_value(kw.value, constants) for kw in node.keywords if kw.arg}
+        settings = {kw.arg: _py_value(kw.value, scope) for kw in node.keywords if kw.arg}
         if library == "sqlalchemy" and "poolclass" in settings:
             settings["poolclass"] = str(settings["poolclass"]).removeprefix("expr:")
         pools.append(PoolConfig(library, path, node.lineno, settings,
