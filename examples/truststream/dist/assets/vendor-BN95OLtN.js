@@ -1,0 +1,2 @@
+import"./router-CUOzNXZ5.js";
+//# sourceMappingURL=vendor-BN95OLtN.js.map
