@@ -25,7 +25,9 @@ def test_run_writes_notebook_html_and_json(run_dir, capsys):
     assert {"readiness.ipynb", "readiness.html", "readiness.json"} <= names and "readiness.pdf" not in names
     doc = json.loads((run_dir / "readiness.json").read_text())
     html = (run_dir / "readiness.html").read_text()
-    assert f"{doc['scorecard']['overall']:.1f}%" in html
+    from audit.present import fmt_pct
+
+    assert fmt_pct(doc["scorecard"]["overall"]) in html
     assert "backend/src/config/database.ts" in html, "pool evidence is in the report"
 
 

@@ -61,9 +61,10 @@ class _Text(HTMLParser):
 
 
 def visible_text(html: str) -> str:
+    """The text a reader sees, one space between elements, none before punctuation."""
     parser = _Text()
     parser.feed(html)
-    return re.sub(r"\s+", " ", " ".join(parser.parts))
+    return re.sub(r"\s+([.,:;)])", r"\1", re.sub(r"\s+", " ", " ".join(parser.parts)))
 
 
 # --------------------------------------------------------------------------- sample document
@@ -226,10 +227,24 @@ def test_charts(doc):
     assert "overall 41.4%" in fig.get_label()
     png = present.figure_png(fig)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    sev = present.severity_chart(doc)
-    assert [t.get_text() for t in sev.axes[0].get_yticklabels()] == list(present.SEVERITIES)
-    image = present.figure_image(sev)
-    assert image.metadata["alt"].startswith("Findings per severity: critical 1, high 3")
+    image = present.figure_image(fig)
+    assert image.metadata["alt"].startswith("Area scores: Database queries & indexes 42.9%")
+
+    coverage = present.index_coverage_chart(doc)
+    assert [t.get_text() for t in coverage.axes[0].get_yticklabels()] == ["public.bookings", "public.users"]
+    assert "public.bookings 2 of 2 served" in coverage.get_label()
+    assert coverage.get_figwidth() <= 7.2
+
+    budget = present.connection_budget_chart(doc)
+    ax = budget.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Needed at peak", "Usable through the pools", "Server max_connections"]
+    assert [round(p.get_width()) for p in ax.patches] == [75, 20, 100]
+    assert any(line.get_xdata()[0] == 75 for line in ax.get_lines()), "needed-at-peak line"
+    assert budget.get_label().endswith("bottleneck: Usable through the pools")
+    html = present.figure_html(budget, "a <caption>")
+    assert html.startswith('<figure class="sa-figure') and 'src="data:image/png;base64,' in html
+    assert 'width="672"' in html and 'alt="Connection budget: Needed at peak 75;' in html
+    assert "<figcaption>a <caption></figcaption>" in html, "the caption is HTML the caller escaped"
 
 
 @pytest.mark.parametrize("empty", [EMPTY, {}], ids=["empty-document", "bare-dict"])
@@ -247,6 +262,19 @@ def test_empty_documents_render(empty):
         present.pools_frame,
         present.tables_frame,
         present.assumptions_frame,
+        present.not_applied_frame,
+        present.unparsed_queries_frame,
+        present.queries_frame,
+        present.index_coverage_frame,
+        present.query_findings_frame,
+        present.capacity_inputs_frame,
+        present.capacity_table_frame,
+        present.sensitivity_frame,
+        present.connection_budget_frame,
+        present.processes_frame,
+        present.server_limits_frame,
+        present.poolers_frame,
+        present.pooler_urls_frame,
     ):
         frame = fn(empty)
         assert isinstance(frame, pd.DataFrame) and frame.empty and len(frame.columns) > 0
@@ -258,13 +286,21 @@ def test_empty_documents_render(empty):
         present.findings_html,
         present.pools_html,
         present.schema_html,
+        present.queries_html,
+        present.database_html,
+        present.capacity_html,
+        present.deploy_html,
         present.not_read_html,
         present.about_html,
     ):
         assert isinstance(fn(empty), str)
     assert "n/a" in present.summary_html(empty)
-    present.figure_png(present.area_chart(empty))
-    present.figure_png(present.severity_chart(empty))
+    assert "<img" not in present.scorecard_html(empty), "no chart without areas"
+    assert "no capacity estimate" in present.capacity_html(empty)
+    assert "No deployment configuration was found" in present.deploy_html(empty)
+    assert present.finding_groups(empty) == [] and present.findings_html(empty) == '<p class="sa-empty">No findings.</p>'
+    for chart in (present.area_chart, present.index_coverage_chart, present.connection_budget_chart):
+        present.figure_png(chart(empty))
 
 
 def test_unscored_areas(doc):
@@ -280,6 +316,318 @@ def test_unscored_areas(doc):
 
 def test_load_document_from_json(doc):
     assert present.load_document("ignored", audit_json=SAMPLE) == doc
+
+
+def test_load_document_takes_no_dsn():
+    import inspect
+
+    assert "dsn" not in inspect.signature(present.load_document).parameters
+
+
+# --------------------------------------------------------------------------- findings grouped per check
+
+
+def _many_findings(doc: dict, n: int) -> dict:
+    """The sample with ``n`` extra findings of one check (like 180 RLS findings on a big repo)."""
+    many = copy.deepcopy(doc)
+    extra = [
+        {
+            "area": "database",
+            "check": "db.rls-initplan",
+            "evidence": [{"detail": f"policy p{i} calls auth.uid() per row", "line": i + 1, "path": f"supabase/migrations/{i % 7:03d}_rls.sql"}],
+            "fix": "Wrap the call: (select auth.uid()).",
+            "severity": "medium",
+            "subject": {"policy": f"p{i}", "table": "public.bookings"},
+            "title": f"Policy p{i} re-evaluates auth.uid() for every row",
+            "why": "The function runs once per row scanned.",
+        }
+        for i in range(n)
+    ]
+    many["findings"] = many["findings"][:4] + extra + many["findings"][4:]
+    return many
+
+
+def test_finding_groups_cap_each_check(doc):
+    groups = present.finding_groups(doc)
+    assert [g["severity"] for g in groups] == ["critical", "high", "medium", "low"]
+    high = groups[1]
+    assert high["count"] == 3 and [c["check"] for c in high["checks"]] == ["db.unindexed-fk", "pool.no-acquire-timeout"]
+    assert high["checks"][0]["title"] == "Foreign key without an index on its columns", "the catalog title from the scorecard"
+    assert high["checks"][0]["more"] == 0 and len(high["checks"][0]["shown"]) == 2
+
+    many = _many_findings(doc, 180)
+    rls = next(c for g in present.finding_groups(many, per_check=5) for c in g["checks"] if c["check"] == "db.rls-initplan")
+    assert rls["count"] == 180 and len(rls["shown"]) == 5 and rls["more"] == 175 and rls["more_files"] == 7
+    assert rls["why"] == "The function runs once per row scanned."
+    assert all(len(c["shown"]) == c["count"] for g in present.finding_groups(many, per_check=None) for c in g["checks"])
+
+
+def test_findings_html_stays_short_on_a_big_repo(doc):
+    many = _many_findings(doc, 180)
+    html = present.findings_html(many)
+    text = visible_text(html)
+    assert text.count("re-evaluates auth.uid() for every row") == 5
+    assert "+175 more db.rls-initplan findings, in 7 files, are not listed here; readiness.json has every one." in text
+    assert text.count("The function runs once per row scanned.") == 1, "why once per check"
+    assert text.count("Same fix as above.") == 4, "an identical fix is not repeated"
+    assert html.count('class="sa-finding ') == 6 + 5
+    # findings of one check with different reasons keep each reason on its own row
+    assert "Joins and deletes on public.rooms" in text and "Every user deletion cascades" in text
+
+
+def test_findings_html_caps_evidence(doc):
+    long = copy.deepcopy(doc)
+    long["findings"][0]["evidence"] = [{"path": f"f{i}.js", "line": i, "detail": "x" * 400} for i in range(1, 8)]
+    text = visible_text(present.findings_html(long))
+    assert "f4.js:4" in text and "f5.js:5" not in text and "+3 more evidence lines" in text
+    assert "x" * 400 not in text and "…" in text
+
+
+# --------------------------------------------------------------------------- database
+
+
+def _with_unindexed_filter(doc: dict) -> dict:
+    """The sample plus a db.unindexed-filter finding citing the query at src/routes/bookings.js:18."""
+    d = copy.deepcopy(doc)
+    d["findings"].insert(
+        3,
+        {
+            "area": "database",
+            "check": "db.unindexed-filter",
+            "evidence": [{"detail": "js query filters on user_id: SELECT ...", "line": 18, "path": "src/routes/bookings.js"}],
+            "fix": "CREATE INDEX CONCURRENTLY ...",
+            "severity": "high",
+            "subject": {"columns": ["user_id", "starts_at"], "table": "public.bookings"},
+            "title": "Query on public.bookings filters on user_id; no index leads with user_id",
+            "why": "A sequential scan per request.",
+        },
+    )
+    return d
+
+
+def test_queries_frame_counts_per_source(doc):
+    frame = present.queries_frame(doc)
+    assert list(frame["Source"]) == ["js", "python", "supabase-js", "supabase-rpc"]
+    assert list(frame["Queries"]) == [2, 2, 1, 1], "facts.queries.by_source"
+    assert list(frame["Not parsed"]) == [0, 1, 0, 0]
+    assert list(frame["With findings"]) == [0, 0, 1, 0], "db.unbounded-select cites src/routes/rooms.js:42"
+    assert frame.set_index("Source").loc["supabase-js", "What it is"] == "supabase-js query-builder chains"
+    assert present.queries_summary(doc) == {"present": True, "total": 6, "unparsed": 1, "with_findings": 1}
+    no_by_source = copy.deepcopy(doc)
+    del no_by_source["facts"]["queries"]["by_source"]
+    assert list(present.queries_frame(no_by_source)["Queries"]) == [2, 2, 1, 1], "counted from the items"
+
+
+def test_index_coverage_frame_rule(doc):
+    frame = present.index_coverage_frame(doc)
+    assert frame.to_dict("records") == [
+        {"Table": "public.bookings", "Queries": 2, "Served": 2, "Not served": 0},
+        {"Table": "public.users", "Queries": 1, "Served": 1, "Not served": 0},
+    ], "rooms is only joined and read unfiltered; unparsed queries count nowhere"
+    flagged = present.index_coverage_frame(_with_unindexed_filter(doc)).set_index("Table")
+    assert flagged.loc["public.bookings"].to_dict() == {"Queries": 2, "Served": 1, "Not served": 1}
+    other_table = _with_unindexed_filter(doc)
+    other_table["findings"][3]["subject"]["table"] = "public.users"
+    served = present.index_coverage_frame(other_table).set_index("Table")
+    assert served.loc["public.bookings", "Not served"] == 0, "the finding must be about that table"
+
+
+def test_query_findings_frame(doc):
+    frame = present.query_findings_frame(_with_unindexed_filter(doc))
+    assert list(frame.columns) == ["Location", "Query", "Checks"]
+    assert list(frame["Location"]) == ["src/routes/bookings.js:18", "src/routes/rooms.js:42"], "most severe first"
+    assert frame.iloc[0]["Checks"] == "high db.unindexed-filter"
+    assert frame.iloc[1]["Query"] == "SELECT * FROM public.rooms"
+    long = copy.deepcopy(doc)
+    long["facts"]["queries"]["items"][2]["sql"] = "SELECT " + ", ".join(f"col{i}" for i in range(80)) + " FROM public.rooms"
+    assert len(present.query_findings_frame(long, sql_chars=60).iloc[0]["Query"]) <= 60
+
+
+def test_database_html(doc):
+    html = present.database_html(_with_unindexed_filter(doc))
+    text = visible_text(html)
+    assert "6 queries found in the code; 1 could not be parsed; 2 cited by a finding." in text
+    assert "Coverage of discovered queries by indexes: 2 of 3 query-table pairs served." in text
+    assert "db.unindexed-filter finding about that table cites its path:line" in text
+    assert html.count("<img") == 1 and 'alt="Index coverage of the queries' in html
+    assert "Queries with findings (2)" in text and 'class="sa-badge sa-sev-high"' in html
+    no_queries = copy.deepcopy(doc)
+    no_queries["facts"]["queries"] = {"by_source": {}, "items": [], "unparsed": 0}
+    assert "No queries were found in the code." in present.queries_html(no_queries)
+    del no_queries["facts"]["queries"]
+    assert "no query facts" in present.queries_html(no_queries)
+
+
+def test_not_read_lists_left_out_migrations_and_unparsed_queries(doc):
+    assert present.not_applied_frame(doc).to_dict("records") == [
+        {"Path": "supabase/migrations/analytics/20240104000000_events.sql", "Reason": "ClickHouse DDL, not PostgreSQL"}
+    ]
+    unparsed = present.unparsed_queries_frame(doc)
+    assert unparsed.to_dict("records") == [
+        {"Location": "worker/jobs.py:40", "Source": "python", "Reason": "Invalid expression / Unexpected token. Line 1, Col: 31."}
+    ], "the rpc call without SQL is not an unparsed query"
+    text = visible_text(present.not_read_html(doc))
+    assert "Migration files left out of the history (1)" in text and "Queries not parsed (1)" in text
+    assert "ClickHouse DDL" in text
+    clean = copy.deepcopy(doc)
+    clean["skipped"], clean["facts"]["schema"]["not_applied"] = [], []
+    text = visible_text(present.not_read_html(clean))
+    assert "Files not read" not in text and "Otherwise, every file was read and every migration file is part of the history." in text
+
+
+def test_schema_frame_mentions_left_out_migrations(doc):
+    value = present.schema_frame(doc).set_index("Measure").loc["Migration files", "Value"]
+    assert value.startswith("4 (1 more left out of the history")
+
+
+# --------------------------------------------------------------------------- pools, capacity, deployment
+
+
+def test_capacity_inputs_name_their_sources(doc):
+    frame = present.capacity_inputs_frame(doc)
+    rows = {r["Input"]: r for r in frame.to_dict("records")}
+    assert list(frame["Input"])[0] == "Concurrent users (target)"
+    assert rows["Concurrent users (target)"]["Value"] == "10,000" and rows["Concurrent users (target)"]["Kind"] == "target"
+    assert rows["Share of users active at once"] == {
+        "Input": "Share of users active at once", "Value": "0.3", "Kind": "assumption", "Source": "profile 10k"
+    }
+    assert rows["Connections per process (largest pool)"]["Kind"] == "fact"
+    assert rows["Connections per process (largest pool)"]["Source"] == "node-postgres pool at src/db.js:5 (largest of 2)"
+    assert rows["Reserved for superusers"]["Kind"] == "default"
+    assert present.capacity.input_kind(500, "assumption: profile server_max_connections") == "assumption"
+    assert present.capacity.input_kind(1, "assumed 1: no process manager setting found") == "assumption"
+    assert present.capacity.input_kind(None, "no sized connection pool found in code") == "unknown"
+
+
+def test_capacity_table_and_sensitivity(doc):
+    table = present.capacity_table_frame(doc)
+    assert list(table.columns) == ["Metric", "Current", "Required", "Scale factor", "Current from", "Required from"]
+    first = table.iloc[0]
+    assert (first["Metric"], first["Current"], first["Required"], first["Scale factor"]) == ("concurrent users", "2,666", "10,000", 3.8)
+    assert "3.8×" in present.html_table(table)
+    sens = present.sensitivity_frame(doc)
+    assert list(sens["Assumption"]) == [
+        "Share of users active at once", "Requests per active user per minute", "Connection held per request (ms)", "Peak over average load",
+    ]
+    assert sens.iloc[0][["Value", "Doubled", "Connections needed", "Users supported", "Change"]].tolist() == [
+        "0.3", "0.6", "150", "2,666 → 1,333", "-50%"
+    ]
+    assert present.needed_arithmetic(doc) == (
+        "10,000 users × 0.3 active × 10 requests/min ÷ 60 × 0.05 s held × 3 peak = 75 connections busy at peak (rounded up)"
+    )
+
+
+def test_connection_budget_frame(doc):
+    frame = present.connection_budget_frame(doc)
+    assert frame[["Bar", "Connections", "Bottleneck"]].values.tolist() == [
+        ["Needed at peak", 75, False], ["Usable through the pools", 20, True], ["Server max_connections", 100, False],
+    ]
+    assert frame.iloc[1]["Detail"] == "20 per process × 1 process"
+    assert frame.iloc[2]["Detail"] == "max_connections at docker-compose.yml:12; 3 reserved for superusers"
+
+
+def _unknown_capacity(doc: dict) -> dict:
+    """No sized pool and no server limit: the document's capacity values are null."""
+    d = copy.deepcopy(doc)
+    cap = d["scorecard"]["capacity"]
+    cap["inputs"]["per_process_connections"] = {"value": None, "source": "no sized connection pool found in code"}
+    cap["inputs"]["server_max_connections"] = {"value": None, "source": "no server limit found"}
+    cap.update(connections_usable=None, bottleneck=None, users_supported=None)
+    for row in cap["table"]:
+        if row["metric"] != "server max_connections":
+            row.update(current=None, scale_factor=None)
+    for row in cap["sensitivity"]:
+        row.update(users_supported=None, users_supported_before=None)
+    return d
+
+
+def test_capacity_with_unknown_values(doc):
+    d = _unknown_capacity(doc)
+    c = present.capacity_summary(d)
+    assert c["usable"] is None and c["supported"] is None and c["supported_pct"] is None
+    assert c["unknown"] == [
+        ("Connections per process (largest pool)", "no sized connection pool found in code"),
+        ("Server max_connections", "no server limit found"),
+    ]
+    inputs = present.capacity_inputs_frame(d).set_index("Input")
+    assert inputs.loc["Connections per process (largest pool)", "Value"] == "unknown"
+    assert inputs.loc["Connections per process (largest pool)", "Kind"] == "unknown"
+    assert present.capacity_table_frame(d).iloc[0]["Current"] == "unknown"
+    assert present.sensitivity_frame(d).iloc[0]["Change"] == "unknown"
+    budget = present.connection_budget_frame(d)
+    assert budget["Connections"].isna().tolist() == [False, True, True] and not budget["Bottleneck"].any()
+    assert budget.iloc[1]["Detail"] == "unknown: no sized connection pool found in code"
+    fig = present.connection_budget_chart(d)
+    assert "Usable through the pools unknown" in fig.get_label() and "bottleneck" not in fig.get_label()
+    text = visible_text(present.capacity_html(d))
+    assert "How many connections the deployment can open at once is unknown" in text
+    assert "no sized connection pool found in code" in text
+    assert "No limit is known, so there is no bottleneck to name." in text
+
+
+def test_capacity_html(doc):
+    html = present.capacity_html(doc)
+    text = visible_text(html)
+    assert text.index("Connection pools") < text.index("Capacity estimate") < text.index("Model inputs")
+    assert "At 10,000 concurrent users the model expects 500 requests/s and 75 connections busy at peak." in text
+    assert "limited by the application pools: enough for about 2,666 concurrent users (27% of the target)." in text
+    assert "Bottleneck: application pools (20 connections), 3.8× short of the 75 needed." in text
+    assert "Current → Required → Scale factor" in text and "Sensitivity: each assumption doubled" in text
+    assert 'class="sa-badge sa-kind-assumption"' in html and 'class="sa-badge sa-kind-fact"' in html
+    assert html.count("<img") == 1
+    no_cap = copy.deepcopy(doc)
+    del no_cap["scorecard"]["capacity"]
+    assert "no capacity estimate" in present.capacity_html(no_cap) and "node-postgres" in present.capacity_html(no_cap)
+
+
+def test_deploy_frames(doc):
+    procs = present.processes_frame(doc)
+    assert procs.to_dict("records")[0] == {
+        "Kind": "single-process", "Count": "1", "Setting": "one process", "Location": "Procfile:1", "Detail": "Procfile web"
+    }
+    assert procs.iloc[1]["Count"] == "unknown", "serverless: one per invocation"
+    assert present.server_limits_frame(doc).to_dict("records") == [
+        {"Setting": "max_connections", "Value": "100", "Source": "compose command", "Location": "docker-compose.yml:12"}
+    ]
+    pooler = present.poolers_frame(doc).iloc[0]
+    assert pooler["Settings as written"] == "enabled = true\npool_mode = transaction"
+    assert pooler["Defaults applied"] == "default_pool_size = 20\nmax_client_connections = 100"
+    assert present.pooler_urls_frame(doc).to_dict("records") == [{"Location": ".env.example:3", "Through a pooler because": "port 6543"}]
+    from_env = copy.deepcopy(doc)
+    from_env["facts"]["deploy"]["server_limits"][0].update(value=None, env="PG_MAX_CONN")
+    assert present.server_limits_frame(from_env).iloc[0]["Value"] == "env:PG_MAX_CONN"
+
+
+def test_deploy_html_omits_empty_tables(doc):
+    text = visible_text(present.deploy_html(doc))
+    for heading in ("Processes (2)", "Server connection limits (1)", "Poolers (1)", "Connection strings through a pooler (1)"):
+        assert heading in text
+    d = copy.deepcopy(doc)
+    d["facts"]["deploy"]["poolers"] = d["facts"]["deploy"]["pooler_urls"] = []
+    text = visible_text(present.deploy_html(d))
+    assert "Poolers" not in text.replace("Not found in the deployment files: poolers", "")
+    assert "Not found in the deployment files: poolers, connection strings through a pooler." in text
+    assert "postgresql://" not in present.deploy_html(doc), "env values (connection strings) are not printed"
+
+
+def test_points_html_lists_passed_and_not_applicable_checks_in_a_line(doc):
+    text = visible_text(present.points_html(doc))
+    assert "Passed: db.duplicate-index." in text
+    assert "Not applicable (no transaction-mode pooler configured): db.pgbouncer-prepared." in text
+    assert "Passed: pool.client-per-request, pool.default-size." in text
+    assert "db.unindexed-fk" in text and "db.live-seq-scans" in text and "pool.statement-timeout" in text, "failed, undecided, waived"
+    assert "Database queries & indexes: 42.9% (weight 3) Kept 6 of 14 points; lost 8." in text, "the area's totals"
+    assert "Connection pooling: 40% (weight 3) Kept 8 of 15 points; lost 7. The score is capped" in text
+
+
+def test_new_sections_escape_untrusted_text(doc):
+    evil = copy.deepcopy(doc)
+    evil["facts"]["queries"]["items"][2]["sql"] = "SELECT '<script>x</script>'"
+    evil["facts"]["deploy"]["processes"][0]["detail"] = "<img src=x>"
+    evil["facts"]["schema"]["not_applied"][0]["reason"] = "<b>no</b>"
+    evil["scorecard"]["capacity"]["inputs"]["processes"]["source"] = "<i>src</i>"
+    html = present.database_html(evil) + present.deploy_html(evil) + present.not_read_html(evil) + present.capacity_html(evil)
+    assert "<script>" not in html and "<img src=x>" not in html and "<b>no" not in html and "<i>src" not in html
 
 
 # --------------------------------------------------------------------------- the notebook as stored
@@ -362,7 +710,7 @@ def test_html_shows_the_report_and_no_code(rendered):
     # plain tables, images inline with alt text, no scripts
     assert '<table class="sa-table' in html and "<script" not in html
     images = re.findall(r"<img [^>]*>", html)
-    assert len(images) == 2 and all('src="data:image/png;base64,' in img for img in images)
+    assert len(images) == 3 and all('src="data:image/png;base64,' in img for img in images), "scores, index coverage, budget"
     assert any('alt="Area scores: Database queries &amp; indexes 42.9%' in img for img in images)
     assert "{&#x27;" not in html and "{'" not in text, "no raw dict reprs"
 
