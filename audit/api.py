@@ -13,6 +13,7 @@ from audit.catalog import load_catalog, load_profile
 from audit.checks import run_checks
 from audit.discover import discover
 from audit.facts import collect_facts
+from audit.live import live_facts
 from audit.model import Skipped
 from audit.roadmap import roadmap
 from audit.scoring import remaining_findings, scorecard
@@ -22,18 +23,29 @@ SCHEMA_VERSION = 1
 
 
 def scan(project_path: str, profile: str = "10k", concurrent_users: int | None = None,
-         now: dt.datetime | None = None, baseline: dict | None = None) -> dict:
+         now: dt.datetime | None = None, baseline: dict | None = None, dsn: str | None = None,
+         shadow: bool = False, dist: str | None = None, analyze: bool = False) -> dict:
     """Audit `project_path` for the profile and return the JSON document (see docs/contract.md).
 
-    With `baseline` (a previous document), `scorecard.baseline` says what got better or worse.
+    `baseline` (a previous document) adds `scorecard.baseline`; `dsn` adds read-only live checks of
+    that database (`analyze` allows EXPLAIN ANALYZE of SELECTs); `shadow` applies the migrations to a
+    throwaway PostgreSQL and compares; `dist` names a built front end to measure.
     """
     now = now or dt.datetime.now(dt.timezone.utc)
     prof = load_profile(profile, concurrent_users)
     catalog = load_catalog(prof)
     root = Path(project_path)
     found = discover(root)
-    facts = collect_facts(found, catalog)
+    facts = collect_facts(found, catalog, Path(dist) if dist else None)
     facts.capacity = estimate(inputs_from_facts(facts, prof))
+    if dsn:
+        facts.live = live_facts(dsn, analyze=analyze, queries=facts.queries)
+    if shadow:
+        from audit.checks.live import static_filter_findings
+        from audit.live.shadow import shadow_facts
+
+        migrations = found.of_kind("migration_sql") or found.of_kind("schema_sql")
+        facts.shadow = shadow_facts(migrations, queries=facts.queries, findings=static_filter_findings(facts))
     waivers, problems = load_waivers(root) if root.is_dir() else ([], [])
     found.skipped.extend(Skipped(p.split(":")[0], p) for p in problems)
     outcomes = run_checks(facts, catalog)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -26,6 +28,13 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--fail-on", choices=SEVERITIES[:4], help="exit 1 if a finding is at least this severe")
         s.add_argument("--fail-under", type=float, metavar="SCORE", help="exit 1 if overall readiness is below SCORE")
         s.add_argument("--baseline", metavar="JSON", help="a previous readiness.json: report what changed since")
+        s.add_argument("--dsn", help="also check this PostgreSQL, read-only (or set SCALEAUDIT_DSN)")
+        s.add_argument("--analyze", action="store_true", help="with --dsn: allow EXPLAIN ANALYZE of SELECT queries")
+        s.add_argument("--shadow", action="store_true",
+                       help="apply the migrations to a throwaway PostgreSQL and let its catalog and planner verify")
+        s.add_argument("--dist", metavar="DIR", help="a built front end (Vite dist/) to measure")
+        s.add_argument("--build", action="store_true",
+                       help="install and build the front end in a temporary copy (RUNS THE PROJECT'S CODE)")
     scan = sub.choices["scan"]
     scan.add_argument("--format", choices=["json", "text", "sarif", "markdown"], default="text")
     scan.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
@@ -100,9 +109,28 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"scaleaudit: cannot read the baseline {args.baseline}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    dist, built = args.dist, None
+    if args.build and not dist:
+        from audit.facts.frontend import BuildError, build_folder, build_frontend
+
+        print("scaleaudit: --build: installing and building the front end in a temporary copy; "
+              "this runs the project's own npm scripts", file=sys.stderr)
+        try:
+            built = build_frontend(Path(args.path))
+            dist = str(built)
+        except BuildError as exc:
+            print(f"scaleaudit: --build failed, auditing without a bundle: {exc}", file=sys.stderr)
     t0 = time.perf_counter()
-    doc = scan(args.path, args.profile, args.users, baseline=baseline)
+    try:
+        doc = scan(args.path, args.profile, args.users, baseline=baseline, dsn=args.dsn or os.environ.get("SCALEAUDIT_DSN"),
+                   shadow=args.shadow, dist=dist, analyze=args.analyze)
+    finally:
+        if built is not None:
+            shutil.rmtree(build_folder(built) or built, ignore_errors=True)
     scan_s = time.perf_counter() - t0
+    live_error = (doc["facts"].get("live") or {}).get("error")
+    if live_error:
+        print(f"scaleaudit: live checks skipped: {live_error}", file=sys.stderr)
     if args.command == "scan":
         out = render(doc, args.format)
         if args.output:

@@ -46,3 +46,19 @@ def test_html_screenshot_is_not_blank(run_dir, tmp_path):
     assert img.size == (1200, 1600) and hi - lo > 100, "the page has content, not a blank canvas"
     dark = sum(img.histogram()[:128])
     assert dark > 2000, "text and charts are drawn"
+
+
+def test_unreachable_dsn_is_one_line_and_the_audit_goes_on(capsys):
+    booking = str(ROOT / "examples" / "booking-api")
+    assert main(["scan", booking, "--dsn", "postgresql://app:s3cret-pw@127.0.0.1:1/db", "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert "s3cret-pw" not in out + err
+    [line] = [l for l in err.splitlines() if "live checks skipped" in l]
+    assert "127.0.0.1" in line and doc["findings"], "static findings are still reported"
+
+
+def test_shadow_flag_applies_the_migrations(capsys):
+    assert main(["scan", str(ROOT / "examples" / "quizapp"), "--shadow", "--format", "json"]) == 0
+    shadow = json.loads(capsys.readouterr().out)["facts"]["shadow"]
+    assert shadow["statements"]["failed"] == 0 and shadow["statements"]["applied"] > 0

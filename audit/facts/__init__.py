@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from audit.catalog import Catalog
@@ -33,6 +34,7 @@ class Facts:
     frontend: Any = None  # audit.facts.frontend: Vite config, React signals, built bundle
     infra: Any = None     # audit.facts.infra: caching, replicas, rate limiting, resilience, monitoring
     live: Any = None      # audit.live: a live database's settings and statistics, when a DSN is given
+    shadow: Any = None    # audit.live.shadow: the migrations applied to a throwaway PostgreSQL, when asked
 
     @property
     def has_schema(self) -> bool:
@@ -41,7 +43,7 @@ class Facts:
     def to_dict(self) -> dict:
         return {
             "deploy": self.deploy.to_dict(),
-            **{k: getattr(self, k).to_dict() for k in ("frontend", "infra", "live") if getattr(self, k) is not None},
+            **{k: getattr(self, k).to_dict() for k in ("frontend", "infra", "live", "shadow") if getattr(self, k) is not None},
             "schema": self.schema.to_dict(),
             "pools": [p.to_dict() for p in self.pools],
             "queries": {
@@ -52,7 +54,7 @@ class Facts:
         }
 
 
-def collect_facts(found: Discovery, catalog: Catalog) -> Facts:
+def collect_facts(found: Discovery, catalog: Catalog, dist_dir: Path | None = None) -> Facts:
     """Run every extractor over the discovered files; unreadable ones are added to `skipped`."""
     migrations = found.of_kind("migration_sql") or found.of_kind("schema_sql")
     declared = read_declarations(found)  # ORM models and migration DSLs: the schema when no SQL migrations
@@ -78,7 +80,7 @@ def collect_facts(found: Discovery, catalog: Catalog) -> Facts:
         found.skip(problem["path"], f"config could not be parsed: {problem['reason']}")
     for pool in facts.pools:
         resolve_env(pool, facts.deploy.env, catalog.defaults)
-    facts.frontend = frontend_facts(found)
+    facts.frontend = frontend_facts(found, dist_dir)
     facts.infra = infra_facts(found)
     facts.pools.sort(key=lambda p: (p.path, p.line))
     facts.queries.sort(key=lambda q: (q.path, q.line, q.sql))
