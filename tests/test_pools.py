@@ -119,3 +119,23 @@ def test_python_constants_and_settings_fields_resolve():
                        "e = sqlalchemy.create_engine(u, pool_size=settings.db_pool_size, max_overflow=N * 2 - 1)",
                        DEFAULTS, {"app/core/config.py": consts})
     assert e.effective["max_connections"] == 12
+
+
+def test_django_databases():
+    src = ("DATABASES = {\n  'default': {'ENGINE': 'django.db.backends.postgresql', 'CONN_MAX_AGE': 60},\n"
+           "  'replica': {'ENGINE': 'django.db.backends.postgresql', 'OPTIONS': {'pool': {'min_size': 2, 'max_size': 8}}},\n"
+           "  'cache': {'ENGINE': 'django.db.backends.sqlite3'},\n}\n")
+    a, b = python_pools("proj/settings.py", src, DEFAULTS)
+    assert (a.library, a.line, a.settings, a.effective["max_connections"]) == (
+        "django", 2, {"alias": "default", "CONN_MAX_AGE": 60}, 1)
+    assert b.settings["pool"] == {"min_size": 2, "max_size": 8} and b.effective["max_connections"] == 8
+
+
+def test_prisma_connection_limit_from_env():
+    from audit.facts.pools import prisma_pool
+    schema = 'generator client {\n provider = "prisma-client-js"\n}\n\ndatasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n'
+    env = {"DATABASE_URL": {"value": "postgresql://u:***@h:6543/db?pgbouncer=true&connection_limit=3"}}
+    p = prisma_pool("prisma/schema.prisma", schema, env, DEFAULTS)
+    assert p.line == 5 and p.settings == {"url": "env:DATABASE_URL", "connection_limit": 3, "pgbouncer": "true"}
+    assert p.effective["max_connections"] == 3
+    assert prisma_pool("prisma/schema.prisma", schema, {}, DEFAULTS).effective["max_connections"] == 5

@@ -18,7 +18,9 @@ def default_size(facts: Facts, spec: CheckSpec) -> Outcome:
         return Outcome("not_applicable", note="no connection pool configuration found in code")
     findings = []
     for p in facts.pools:
-        keys = SIZE_SETTINGS.get(p.library, ())
+        keys = SIZE_SETTINGS.get(p.library, ("pool.max_size", "pool.min_size"))
+        if p.library == "django" and not p.settings.get("pool"):
+            continue  # no pool: one connection per worker thread, sized by the workers
         if any(k in p.settings for k in keys) or str(p.settings.get("poolclass", "")).endswith(FIXED_POOLS):
             continue
         limit = p.effective.get("max_connections")

@@ -15,7 +15,7 @@ from audit.facts.deploy import Deployment, deployment_facts
 from audit.facts.orm import read_declarations
 from audit.facts.infra import infra_facts
 from audit.facts.frontend import frontend_facts
-from audit.facts.pools import PoolConfig, effective_settings, python_constants, python_pools
+from audit.facts.pools import PoolConfig, effective_settings, prisma_pool, python_constants, python_pools
 from audit.facts.pools_js import js_pools
 from audit.facts.queries import Query, js_sql_queries, python_queries, sql_file_queries
 from audit.facts.schema import SchemaModel, build_schema
@@ -78,6 +78,11 @@ def collect_facts(found: Discovery, catalog: Catalog, dist_dir: Path | None = No
     facts.deploy = deployment_facts(found.files)
     for problem in facts.deploy.problems:
         found.skip(problem["path"], f"config could not be parsed: {problem['reason']}")
+    for f in found.files:
+        if f.path.endswith(".prisma") and f.size < 1_000_000:
+            pool = prisma_pool(f.path, (found.root / f.path).read_text(encoding="utf-8", errors="replace"),
+                               facts.deploy.env, catalog.defaults)
+            facts.pools.extend([pool] if pool else [])
     for pool in facts.pools:
         resolve_env(pool, facts.deploy.env, catalog.defaults)
     facts.frontend = frontend_facts(found, dist_dir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 
@@ -48,6 +49,7 @@ def _apply(settings: dict, defaults: dict, keys: tuple[str, ...]) -> tuple[dict,
 LIMIT_SETTINGS = {
     "asyncpg": ("max_size",), "node-postgres": ("max",), "postgres.js": ("max",), "knex": ("pool.max",),
     "sequelize": ("pool.max",), "typeorm": ("poolSize", "extra.max"), "psycopg_pool": ("max_size",),
+    "prisma": ("connection_limit",),
 }
 
 
@@ -156,14 +158,73 @@ def imported_constants(path: str, tree: ast.Module, modules: dict[str, dict]) ->
     return out
 
 
+def django_pools(path: str, tree: ast.Module, defaults: dict, scope: dict) -> list[PoolConfig]:
+    """Django's `DATABASES` (PostgreSQL engines, or dj_database_url): without OPTIONS["pool"] each
+    worker thread holds one connection (CONN_MAX_AGE keeps it); with it, a psycopg pool per process."""
+    pools = []
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "DATABASES"
+                                                     for t in node.targets) and isinstance(node.value, ast.Dict)):
+            continue
+        for alias, conf in zip(node.value.keys, node.value.values):
+            text = ast.unparse(conf)
+            if "postgres" not in text and "dj_database_url" not in text:
+                continue
+            settings: dict = {"alias": _py_value(alias, scope) if alias else "?"}
+            if isinstance(conf, ast.Dict):
+                for k, v in zip(conf.keys, conf.values):
+                    key = _py_value(k, scope) if k is not None else None
+                    if key in {"CONN_MAX_AGE", "CONN_HEALTH_CHECKS"}:
+                        settings[key] = _py_value(v, scope)
+                    elif key == "OPTIONS" and isinstance(v, ast.Dict):
+                        for ok, ov in zip(v.keys, v.values):
+                            if ok is not None and _py_value(ok, scope) == "pool":
+                                settings["pool"] = _py_value(ov, scope) if not isinstance(ov, ast.Dict) else {
+                                    _py_value(a, scope): _py_value(b, scope) for a, b in zip(ov.keys, ov.values)}
+            elif isinstance(conf, ast.Call):
+                settings.update({kw.arg.upper(): _py_value(kw.value, scope) for kw in conf.keywords if kw.arg})
+            pools.append(PoolConfig("django", path, conf.lineno, settings, _django_effective(settings, defaults)))
+    return pools
+
+
+def _django_effective(settings: dict, defaults: dict) -> dict:
+    pool = settings.get("pool")
+    if pool:
+        sized = pool if isinstance(pool, dict) else {}
+        eff = effective_settings("psycopg_pool", sized, defaults)
+        return {**eff, "pool": "psycopg pool (Django 5.1+ OPTIONS['pool'])"}
+    return {"max_connections": 1, "pool": "no pool: one connection per worker thread", "defaults_used": []}
+
+
+def prisma_pool(path: str, text: str, env: dict, defaults: dict) -> PoolConfig | None:
+    """The PostgreSQL datasource of a schema.prisma; its pool is set by URL parameters."""
+    m = re.search(r"datasource\s+\w+\s*\{([^}]*)\}", text)
+    if not m or "postgres" not in m.group(1):
+        return None
+    line = text.count("\n", 0, m.start()) + 1
+    url = re.search(r'url\s*=\s*(env\(\s*"(\w+)"\s*\)|"([^"]*)")', m.group(1))
+    settings: dict = {}
+    value = ""
+    if url and url.group(2):
+        settings["url"] = f"env:{url.group(2)}"
+        value = str((env.get(url.group(2)) or {}).get("value") or "")
+    elif url:
+        settings["url"], value = "literal (hidden)", url.group(3)
+    for key in ("connection_limit", "pool_timeout", "pgbouncer"):
+        q = re.search(rf"[?&]{key}=(\w+)", value)
+        if q:
+            settings[key] = int(q.group(1)) if q.group(1).isdigit() else q.group(1)
+    return PoolConfig("prisma", path, line, settings, effective_settings("prisma", settings, defaults))
+
+
 def python_pools(path: str, source: str, defaults: dict, constants: dict | None = None) -> list[PoolConfig]:
     """Pools created in one Python file; `constants` maps module paths to their constants (imports resolve).
     Raises SyntaxError for the caller to record."""
-    if not any(k in source for k in ("sqlalchemy", "asyncpg", "psycopg_pool")):
+    if not any(k in source for k in ("sqlalchemy", "asyncpg", "psycopg_pool", "DATABASES")):
         return []
-    pools = []
     tree = ast.parse(source, filename=path)
     scope = {**imported_constants(path, tree, constants or {}), **python_constants(source)}  # own names win
+    pools = django_pools(path, tree, defaults, scope)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
