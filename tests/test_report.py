@@ -275,6 +275,14 @@ def test_empty_documents_render(empty):
         present.server_limits_frame,
         present.poolers_frame,
         present.pooler_urls_frame,
+        present.roadmap_frame,
+        present.apps_frame,
+        present.vite_config_frame,
+        present.assets_frame,
+        present.bytes_by_kind_frame,
+        present.packages_frame,
+        present.download_frame,
+        present.serving_frame,
     ):
         frame = fn(empty)
         assert isinstance(frame, pd.DataFrame) and frame.empty and len(frame.columns) > 0
@@ -292,6 +300,8 @@ def test_empty_documents_render(empty):
         present.deploy_html,
         present.not_read_html,
         present.about_html,
+        present.roadmap_html,
+        present.frontend_html,
     ):
         assert isinstance(fn(empty), str)
     assert "n/a" in present.summary_html(empty)
@@ -299,7 +309,13 @@ def test_empty_documents_render(empty):
     assert "no capacity estimate" in present.capacity_html(empty)
     assert "No deployment configuration was found" in present.deploy_html(empty)
     assert present.finding_groups(empty) == [] and present.findings_html(empty) == '<p class="sa-empty">No findings.</p>'
-    for chart in (present.area_chart, present.index_coverage_chart, present.connection_budget_chart):
+    assert present.roadmap_phases(empty) == [] and "no roadmap" in present.roadmap_html(empty)
+    assert present.frontend_summary(empty)["present"] is False and present.source_signals(empty) == []
+    assert present.budget_verdict(empty)["initial_js_gzip"] is None
+    assert "No front end was found" in present.frontend_html(empty)
+    for chart in (
+        present.area_chart, present.index_coverage_chart, present.connection_budget_chart, present.bundle_kind_chart, present.package_chart,
+    ):
         present.figure_png(chart(empty))
 
 
@@ -630,6 +646,255 @@ def test_new_sections_escape_untrusted_text(doc):
     assert "<script>" not in html and "<img src=x>" not in html and "<b>no" not in html and "<i>src" not in html
 
 
+# --------------------------------------------------------------------------- roadmap
+
+
+def test_roadmap_phases(doc):
+    phases = present.roadmap_phases(doc)
+    assert [(p["number"], p["title"], p["checks"], p["findings"]) for p in phases] == [
+        ("1", "Critical fixes", 3, 4), ("2", "Scaling preparation", 1, 1), ("3", "Hardening", 1, 1),
+    ]
+    assert phases[0]["severities"] == ("critical", "high") and phases[2]["severities"] == ("low", "info")
+    assert phases[0]["efforts"] == {"hours": 2, "days": 1}, "hours before days"
+    frame = phases[0]["frame"]
+    assert list(frame.columns) == ["Check", "Title", "Area", "Severity", "Findings", "Effort", "Gain"]
+    assert frame.iloc[0].to_dict() == {
+        "Check": "pool.capacity-below-target", "Title": "Pool capacity below the profile's concurrency", "Area": "Connection pooling",
+        "Severity": "critical", "Findings": 1, "Effort": "days", "Gain": 20.0,
+    }
+    assert list(frame["Gain"]) == [20.0, 10.7, 0.0], "the document's order: largest gain first"
+    assert len(present.roadmap_frame(doc)) == 5, "every phase's items"
+
+
+def test_roadmap_phases_with_missing_parts(doc):
+    d = copy.deepcopy(doc)
+    roadmap = d["scorecard"]["roadmap"]
+    roadmap[1]["items"] = []
+    del roadmap[2]["items"]
+    roadmap[0]["items"][0].update(effort=None, gain=None, area="unknown-area")
+    phases = present.roadmap_phases(d)
+    assert [p["checks"] for p in phases] == [3, 0, 0]
+    first = phases[0]["frame"].iloc[0]
+    assert (first["Effort"], first["Area"]) == ("unknown", "unknown-area") and pd.isna(first["Gain"])
+    d["scorecard"]["roadmap"] = None
+    assert present.roadmap_phases(d) == [] and present.roadmap_frame(d).empty
+
+
+def test_roadmap_html(doc):
+    html = present.roadmap_html(doc)
+    text = visible_text(html)
+    assert "the scorecard re-computed with the check passing, not an estimate" in text
+    assert "Phase 1 · Critical fixes (critical and high severity)" in text
+    assert "3 checks to fix, 4 findings; effort: 2 in hours, 1 in days." in text
+    assert "Phase 2 · Scaling preparation (medium severity)" in text and "Phase 3 · Hardening (low and info severity)" in text
+    assert html.count('<table class="sa-table sa-roadmap"') == 3
+    assert "<code>pool.capacity-below-target</code>" in html and "Pool capacity below the profile&#x27;s concurrency" in html
+    assert ">+20.0<" in html and ">0.0<" in html, "a check behind a cap gains nothing alone"
+    assert 'class="sa-badge sa-sev-critical"' in html and text.index("+20.0") < text.index("+10.7")
+    empty_phase = copy.deepcopy(doc)
+    empty_phase["scorecard"]["roadmap"][1]["items"] = []
+    html = present.roadmap_html(empty_phase)
+    assert "Phase 2 · Scaling preparation: nothing to do, no medium check fails." in visible_text(html)
+    assert html.count('<table class="sa-table sa-roadmap"') == 2
+    none = copy.deepcopy(doc)
+    for phase in none["scorecard"]["roadmap"]:
+        phase["items"] = []
+    text = visible_text(present.roadmap_html(none))
+    assert "Phase 3 · Hardening: nothing to do, no low or info check fails." in text and "<table" not in present.roadmap_html(none)
+    del none["scorecard"]["roadmap"]
+    assert present.roadmap_html(none) == '<p class="sa-empty">The document has no roadmap (scorecard.roadmap).</p>'
+
+
+# --------------------------------------------------------------------------- front end
+
+
+def _with_budget_check(doc: dict, status: str = "pass", note: str | None = None) -> dict:
+    """The sample plus a frontend area whose fe.initial-js-budget row has ``status`` and ``note``."""
+    d = copy.deepcopy(doc)
+    if note is None:
+        note = "initial JavaScript (4 files, from manifest): 410,397 B raw, 119,241 B gzip; budget 170.0 kB gzip"
+    check = {
+        "check": "fe.initial-js-budget", "findings": 0, "note": note, "points_available": 5.0, "points_lost": 0.0,
+        "severity": "high", "status": status, "title": "Initial JavaScript over the mobile budget", "weight": 5.0,
+    }
+    d["scorecard"]["areas"].append(
+        {"area": "frontend", "capped": False, "checks": [check], "score": 100.0, "title": "Frontend delivery", "weight": 2}
+    )
+    return d
+
+
+def test_frontend_apps_and_config(doc):
+    apps = present.apps_frame(doc)
+    assert apps.to_dict("records") == [
+        {"App": "web", "Kind": "spa", "Vite": "5.4.21 (web/package.json: ^5.0.8), Rollup", "Frameworks": "react", "Config": "web/vite.config.ts"}
+    ]
+    config = present.vite_config_frame(doc)
+    assert list(config["Setting"]) == [
+        "manualChunks", "chunkSizeWarningLimit", "sourcemap", "minify", "target", "manifest", "plugin: react",
+    ], "manualChunks, then the notable settings in order, then the plugins"
+    first = config.iloc[0]
+    assert first["Value"].startswith("object form: router, supabase, ui, vendor") and first["Location"] == "web/vite.config.ts:16"
+    assert config.set_index("Setting").loc["sourcemap", "Value"] == "true"
+    assert config.iloc[-1]["Value"] == "react (@vitejs/plugin-react)"
+    d = copy.deepcopy(doc)
+    app = d["facts"]["frontend"]["apps"][0]
+    app["vite"] = {"declared": "^7.0.0", "declared_in": "web/package.json", "installed": None, "bundler": "rollup"}
+    app["config"] = None
+    assert present.apps_frame(d).iloc[0]["Vite"] == "^7.0.0 (declared in web/package.json; no lock file pins it), Rollup"
+    assert present.apps_frame(d).iloc[0]["Config"] == "(no vite.config)" and present.vite_config_frame(d).empty
+    assert "No vite.config was read" in visible_text(present.frontend_html(d))
+
+
+def test_frontend_bundle_frames(doc):
+    assets = present.assets_frame(doc)
+    assert list(assets.columns) == ["Asset", "Kind", "Raw (kB)", "Gzip (kB)", "Brotli (kB)", "Initial"]
+    assert assets.iloc[0].to_dict() == {
+        "Asset": "assets/supabase-Cj_qT-nX.js", "Kind": "js", "Raw (kB)": 213.8, "Gzip (kB)": 53.9, "Brotli (kB)": 45.4, "Initial": "yes"
+    }
+    assert list(assets["Raw (kB)"]) == sorted(assets["Raw (kB)"], reverse=True), "largest first"
+    assert len(assets) == 9 and len(present.assets_frame(doc, limit=3)) == 3
+    assert assets.set_index("Asset").loc["favicon.svg", "Initial"] == "no"
+    kinds = present.bytes_by_kind_frame(doc)
+    assert list(dict.fromkeys(kinds["Kind"])) == ["JavaScript", "CSS", "Images", "Other (HTML, ...)"], "no fonts in the build"
+    js = kinds[kinds["Kind"] == "JavaScript"].set_index("Load")
+    assert js.loc["initial", "Gzip (kB)"] == 119.2 and js.loc["lazy", "Files"] == 2
+    packages = present.packages_frame(doc)
+    assert len(packages) == 10 and packages.iloc[0].to_dict() == {"Package": "react-dom", "kB": 128.8, "Initial (kB)": 128.8, "Lazy (kB)": 0.0}
+    assert packages.set_index("Package").loc["@tanstack/query-core", "Lazy (kB)"] == 6.2
+    assert len(present.packages_frame(doc, limit=None)) == 12
+    totals = present.bundle_totals(doc)
+    assert totals["assets"] == 9 and totals["initial"]["gzip"] == 119878 and totals["lazy"]["files"] == 3
+    net = present.download_frame(doc)
+    assert net[["Network", "Bandwidth (Mbit/s)", "Latency (ms)", "Round trips", "Time (s)"]].values.tolist() == [
+        ["Lighthouse Slow 4G (simulated)", 1.64, 150, 4, 1.19], ["Chrome DevTools Fast 3G", 1.44, 562.5, 2, 1.79],
+    ]
+    assert present.serving_frame(doc).to_dict("records") == [
+        {"How": "host", "Location": "web/netlify.toml", "Detail": "Netlify compresses text assets (gzip/brotli) by default"}
+    ]
+    assert present.source_signals(doc) == [
+        "19 source files read", "3 lazy imports (first at web/src/App.tsx:8)", "2 error boundaries", "1 query client",
+        "3 query hooks (3 without staleTime)", "3 <img> elements",
+    ]
+
+
+def test_budget_verdict(doc):
+    v = present.budget_verdict(doc)
+    assert (v["initial_js_gzip"], v["files"], v["budget"], v["check_found"]) == (119241, 4, None, False)
+    text = visible_text(present.frontend_html(doc))
+    assert "Initial JavaScript: 119.2 kB gzip in 4 files. The document has no result of fe.initial-js-budget" in text
+    passed = _with_budget_check(doc)
+    v = present.budget_verdict(passed)
+    assert (v["budget"], v["status"]) == (170000.0, "pass"), "the budget stated in the check's note"
+    html = present.frontend_html(passed)
+    assert "Initial JavaScript: 119.2 kB gzip in 4 files, under the 170 kB gzip budget by 50.8 kB (70% of it). pass fe.initial-js-budget" in visible_text(html)
+    assert 'class="sa-verdict sa-verdict-pass"' in html
+    failed = _with_budget_check(doc, "fail", note="")
+    failed["findings"].append(
+        {"area": "frontend", "check": "fe.initial-js-budget", "evidence": [], "fix": "", "severity": "high",
+         "subject": {"budget": 100000, "initial_js_gzip": 119241}, "title": "Initial JavaScript is 119.2 kB gzip", "why": ""}
+    )
+    html = present.frontend_html(failed)
+    assert "over the 100 kB gzip budget by 19.2 kB (119% of it). fail" in visible_text(html), "the budget from the finding"
+    assert 'class="sa-verdict sa-verdict-fail"' in html
+    silent = _with_budget_check(doc, "pass", note="")
+    assert "the check states no budget. pass fe.initial-js-budget" in visible_text(present.frontend_html(silent))
+    unknown = _with_budget_check(doc, "undecided", note="web/dist has neither .vite/manifest.json nor index.html: initial load unknown")
+    unknown["facts"]["frontend"]["bundle"]["initial_from"] = "none"
+    text = visible_text(present.frontend_html(unknown))
+    assert "Initial JavaScript: unknown (web/dist has neither.vite/manifest.json nor index.html" in text
+    assert "undecided fe.initial-js-budget" in text and "Which of them load first is unknown" in text
+
+
+def test_frontend_html(doc):
+    html = present.frontend_html(doc)
+    text = visible_text(html)
+    assert text.index("App") < text.index("Bundle") < text.index("Bytes per npm package") < text.index("Download time of the initial load")
+    assert "Build settings read from web/vite.config.ts" in text and "App web" not in text, "one app: no App column in the config"
+    assert "Measured in web/dist: 9 files. The initial load is the entry and its static imports" in text
+    assert "6 files, 411.5 kB raw, 119.9 kB gzip, 103.1 kB brotli; 3 more files (3.8 kB gzip) load later" in text
+    assert ">213.8<" in html and ">0.2<" in html and ">7<" not in html, "kB with one decimal"
+    assert html.count("<img") == 2 and 'alt="Bundle by kind, kB gzip: JavaScript initial 119.2' in html
+    assert 'alt="Bytes per package, kB minified: react-dom 128.8' in html
+    assert "6 of 6 JavaScript files have source maps" in text
+    assert "For 119.9 kB on the wire: seconds = round_trips × RTT" in text and ">1.79<" in html
+    assert "Netlify compresses text assets" in text and "React source: 19 source files read; 3 lazy imports" in text
+    many = copy.deepcopy(doc)
+    assets = many["facts"]["frontend"]["bundle"]["assets"]
+    assets += [dict(assets[-1], path=f"assets/chunk-{i}.js", raw=10 + i) for i in range(10)]
+    assert "The 15 largest files are shown; 4 smaller ones are not." in visible_text(present.frontend_html(many))
+    unserved = copy.deepcopy(doc)
+    unserved["facts"]["frontend"]["serving"] = []
+    text = visible_text(present.frontend_html(unserved))
+    assert "Nothing found in the repository serves the front end gzip- or brotli-compressed" in text
+    assert "see fe.no-compression" not in text, "the sample has no such check"
+
+
+def test_frontend_html_without_source_maps_dist_or_app(doc):
+    no_maps = copy.deepcopy(doc)
+    no_maps["facts"]["frontend"]["bundle"]["packages"] = {
+        "from_sourcemaps": False, "items": [], "note": "no source maps in the build: bytes per package cannot be measured",
+    }
+    html = present.frontend_html(no_maps)
+    text = visible_text(html)
+    assert "Bytes per package are not measured: the build has no source maps." in text
+    assert "(no source maps in the build: bytes per package cannot be measured.)" in text
+    assert html.count("<img") == 1, "the bytes-by-kind chart only"
+    assert "no source maps" in present.package_chart(no_maps).get_label()
+    del no_maps["facts"]["frontend"]["bundle"]["packages"]
+    assert "the document has no package breakdown" in visible_text(present.frontend_html(no_maps))
+
+    no_dist = copy.deepcopy(doc)
+    no_dist["facts"]["frontend"]["bundle"] = None
+    no_dist["facts"]["frontend"]["bundle_note"] = "no built dist/: run with --build or --dist"
+    html = present.frontend_html(no_dist)
+    text = visible_text(html)
+    assert "no built dist/: run with --build or --dist" in text and "<img" not in html
+    assert "Initial JavaScript" not in text and "web/vite.config.ts" in text, "the app and its config still show"
+    assert present.assets_frame(no_dist).empty and present.download_frame(no_dist).empty
+
+    for fe in ({"apps": [], "bundle": None, "bundle_note": ""}, None):
+        d = copy.deepcopy(doc)
+        if fe is None:
+            del d["facts"]["frontend"]
+        else:
+            d["facts"]["frontend"] = fe
+        assert present.frontend_html(d) == (
+            '<p class="sa-empty">No front end was found: no Vite app (a vite.config or an index.html with a vite dependency).</p>'
+        )
+
+
+def test_frontend_charts(doc):
+    fig = present.bundle_kind_chart(doc)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["JavaScript", "CSS", "Images", "Other (HTML, ...)"]
+    assert fig.get_figwidth() <= 7.2
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["initial load", "loaded lazily"]
+    assert "119.2 kB in 4 files" in [t.get_text() for t in ax.texts]
+    assert "none" not in [t.get_text() for t in ax.texts], "no label on an empty bar"
+    packages = present.package_chart(doc, limit=5)
+    ax = packages.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "react-dom", "@supabase/auth-js", "@supabase/realtime-js", "@headlessui/react", "@supabase/phoenix",
+    ]
+    assert packages.get_label().startswith("Bytes per package, kB minified: react-dom 128.8")
+    assert packages.get_figwidth() <= 7.2
+
+
+def test_roadmap_and_frontend_escape_untrusted_text(doc):
+    evil = copy.deepcopy(doc)
+    evil["scorecard"]["roadmap"][0]["items"][0]["title"] = "<script>x</script>"
+    fe = evil["facts"]["frontend"]
+    fe["bundle"]["assets"][0]["path"] = "<img src=x onerror=alert(1)>.js"
+    fe["bundle"]["packages"]["items"][0]["package"] = "<b>pkg</b>"
+    fe["apps"][0]["config"]["plugins"][0]["name"] = "<i>plugin</i>"
+    fe["bundle"]["download"]["model"] = "<script>model</script>"
+    html = present.roadmap_html(evil) + present.frontend_html(evil)
+    assert "<script>" not in html and "<img src=x" not in html and "<b>pkg" not in html and "<i>plugin" not in html
+    no_dist = copy.deepcopy(evil)
+    no_dist["facts"]["frontend"]["bundle"], no_dist["facts"]["frontend"]["bundle_note"] = None, "<script>note</script>"
+    assert "&lt;script&gt;note" in present.frontend_html(no_dist)
+
+
 # --------------------------------------------------------------------------- the notebook as stored
 
 
@@ -710,7 +975,13 @@ def test_html_shows_the_report_and_no_code(rendered):
     # plain tables, images inline with alt text, no scripts
     assert '<table class="sa-table' in html and "<script" not in html
     images = re.findall(r"<img [^>]*>", html)
-    assert len(images) == 3 and all('src="data:image/png;base64,' in img for img in images), "scores, index coverage, budget"
+    assert len(images) == 5 and all('src="data:image/png;base64,' in img for img in images), (
+        "scores, index coverage, connection budget, bundle by kind, bytes per package"
+    )
+    assert text.index("Where the points went") < text.index("Roadmap") < text.index("Phase 1 · Critical fixes")
+    assert text.index("Phase 3 · Hardening") < text.index("Findings ¶ By severity")
+    assert text.index("Pools & capacity") < text.index("Front end ¶") < text.index("Deployment ¶ What the deployment")
+    assert "Initial JavaScript: 119.2 kB gzip in 4 files" in text
     assert any('alt="Area scores: Database queries &amp; indexes 42.9%' in img for img in images)
     assert "{&#x27;" not in html and "{'" not in text, "no raw dict reprs"
 

@@ -9,9 +9,10 @@ Modules:
 
 - ``load``: ``load_document`` and safe accessors over the document;
 - ``format``: numbers, percentages, locations, settings, escaping, badges;
-- ``frames``: the summary, scores, findings and what could not be read, as DataFrames;
+- ``frames``: the summary, scores, roadmap, findings and what could not be read, as DataFrames;
 - ``database``: schema, queries and index coverage, as DataFrames;
 - ``capacity``: pools, the capacity estimate and the deployment facts, as DataFrames;
+- ``frontend``: the Vite apps, their config, the built bundle and its download time, as DataFrames;
 - ``charts``: seaborn figures and their PNG / ``IPython.display.Image`` forms;
 - ``html``: ``html_table`` and ``figure_html``, the building blocks;
 - ``sections``: one ``*_html`` function per section of the report.
@@ -33,10 +34,12 @@ from audit.present.capacity import (
 )
 from audit.present.charts import (
     area_chart,
+    bundle_kind_chart,
     connection_budget_chart,
     figure_image,
     figure_png,
     index_coverage_chart,
+    package_chart,
 )
 from audit.present.database import (
     index_coverage_frame,
@@ -61,6 +64,19 @@ from audit.present.format import (
     prose,
     shorten,
 )
+from audit.present.frontend import (
+    apps_frame,
+    assets_frame,
+    budget_verdict,
+    bundle_totals,
+    bytes_by_kind_frame,
+    download_frame,
+    frontend_summary,
+    packages_frame,
+    serving_frame,
+    source_signals,
+    vite_config_frame,
+)
 from audit.present.frames import (
     assumptions_frame,
     finding_groups,
@@ -68,6 +84,8 @@ from audit.present.frames import (
     not_applied_frame,
     points_breakdown,
     points_frame,
+    roadmap_frame,
+    roadmap_phases,
     scorecard_frame,
     skipped_frame,
     summary,
@@ -84,10 +102,12 @@ from audit.present.sections import (
     database_html,
     deploy_html,
     findings_html,
+    frontend_html,
     not_read_html,
     points_html,
     pools_html,
     queries_html,
+    roadmap_html,
     schema_html,
     scorecard_html,
     summary_html,
@@ -96,9 +116,15 @@ from audit.present.sections import (
 __all__ = [
     "SEVERITIES",
     "about_html",
+    "apps_frame",
     "area_chart",
+    "assets_frame",
     "assumptions_frame",
     "badge",
+    "budget_verdict",
+    "bundle_kind_chart",
+    "bundle_totals",
+    "bytes_by_kind_frame",
     "capacity_html",
     "capacity_inputs_frame",
     "capacity_summary",
@@ -107,6 +133,7 @@ __all__ = [
     "connection_budget_frame",
     "database_html",
     "deploy_html",
+    "download_frame",
     "esc",
     "figure_html",
     "figure_image",
@@ -120,6 +147,8 @@ __all__ = [
     "fmt_pct",
     "fmt_subject",
     "fmt_value",
+    "frontend_html",
+    "frontend_summary",
     "grade_for",
     "html_table",
     "index_coverage_chart",
@@ -129,6 +158,8 @@ __all__ = [
     "needed_arithmetic",
     "not_applied_frame",
     "not_read_html",
+    "package_chart",
+    "packages_frame",
     "points_breakdown",
     "points_frame",
     "points_html",
@@ -142,6 +173,9 @@ __all__ = [
     "queries_html",
     "queries_summary",
     "query_findings_frame",
+    "roadmap_frame",
+    "roadmap_html",
+    "roadmap_phases",
     "schema_frame",
     "schema_html",
     "schema_summary",
@@ -149,13 +183,16 @@ __all__ = [
     "scorecard_html",
     "sensitivity_frame",
     "server_limits_frame",
+    "serving_frame",
     "shorten",
     "skipped_frame",
+    "source_signals",
     "summary",
     "summary_html",
     "tables_frame",
     "undecided_frame",
     "unparsed_frame",
     "unparsed_queries_frame",
+    "vite_config_frame",
     "waived_frame",
 ]

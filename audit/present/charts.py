@@ -13,12 +13,14 @@ import pandas as pd
 from audit.present.capacity import connection_budget_frame
 from audit.present.database import index_coverage_frame
 from audit.present.format import GRADE_COLORS, default_grade_bands, fmt_known, fmt_pct, grade_for, is_missing
+from audit.present.frontend import bytes_by_kind_frame, packages_frame, packages_info
 from audit.present.load import areas_of, get
 
 CHART_WIDTH_IN = 7.0  # A4 (210 mm) minus the report's 14 mm margins each side is 7.2 in
 CHART_DPI = 200  # sharp in print; the report shows the PNG at its size in inches (96 CSS px per inch)
 INK, MUTED, RULE = "#111827", "#4b5563", "#d1d5db"
 SERVED, NOT_SERVED = "#15803d", "#c2410c"
+INITIAL, LAZY = "#1d4ed8", "#93c5fd"
 NEED, LIMIT_OK, LIMIT_SHORT, LIMIT_OTHER = "#374151", "#15803d", "#b91c1c", "#9ca3af"
 
 
@@ -171,6 +173,81 @@ def connection_budget_chart(doc: Mapping):
         + "; ".join(f"{b} {fmt_known(v)}" for b, v in zip(frame["Bar"], frame["Connections"]))
         + (f"; bottleneck: {bottleneck}" if bottleneck else "")
     )
+    return fig
+
+
+def bundle_kind_chart(doc: Mapping):
+    """Gzip kB per kind of asset (JavaScript, CSS, ...), loaded initially (dark) and lazily (light), side by side."""
+    import seaborn as sns
+
+    frame = bytes_by_kind_frame(doc)
+    kinds = list(dict.fromkeys(frame["Kind"]))
+    fig = _new_figure(max(1.4, 0.42 * len(kinds) + 0.8) if kinds else 0.6)
+    ax = fig.add_subplot()
+    _style_axes(ax)
+    if frame.empty:
+        return _empty(fig, ax, "No built front end was measured", "Bundle by kind: no built front end was measured")
+
+    sns.barplot(
+        data=frame, x="Gzip (kB)", y="Kind", hue="Load", hue_order=["initial", "lazy"], palette={"initial": INITIAL, "lazy": LAZY},
+        ax=ax, orient="h", width=0.78, saturation=1,
+    )
+    top = float(frame["Gzip (kB)"].max() or 1.0)
+    for container, load in zip(ax.containers, ("initial", "lazy")):
+        rows = frame[frame["Load"] == load].set_index("Kind")
+        for bar, kind in zip(container, kinds):
+            value, files = rows.loc[kind, "Gzip (kB)"], int(rows.loc[kind, "Files"])
+            if not files:
+                continue
+            text = f"{value:,.1f} kB in {files} file{'s' if files != 1 else ''}"
+            ax.text(bar.get_width() + top * 0.01, bar.get_y() + bar.get_height() / 2, text, va="center", ha="left", fontsize=8.5, color=INK)
+    ax.set_xlim(0, top * 1.35)
+    ax.set_xlabel("kB gzip (1 kB = 1000 bytes)", fontsize=9.5)
+    ax.set_ylabel("")
+    ax.legend(
+        handles=ax.get_legend_handles_labels()[0], labels=["initial load", "loaded lazily"],
+        loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8.5, frameon=False, borderaxespad=0.2,
+    )
+    fig.set_label(
+        "Bundle by kind, kB gzip: "
+        + "; ".join(
+            f"{k} initial {frame[(frame['Kind'] == k) & (frame['Load'] == 'initial')]['Gzip (kB)'].iloc[0]:,.1f}, "
+            f"lazy {frame[(frame['Kind'] == k) & (frame['Load'] == 'lazy')]['Gzip (kB)'].iloc[0]:,.1f}"
+            for k in kinds
+        )
+    )
+    return fig
+
+
+def package_chart(doc: Mapping, limit: int = 10):
+    """Bytes per npm package (minified, uncompressed, from the source maps), largest first: the
+    part in the initial load dark, the part loaded lazily light. Says so when there are no source maps."""
+    import seaborn as sns
+    from matplotlib.patches import Patch
+
+    frame = packages_frame(doc, limit=limit)
+    info = packages_info(doc)
+    fig = _new_figure(max(1.5, 0.27 * len(frame) + 1.0) if len(frame) else 0.6)
+    ax = fig.add_subplot()
+    _style_axes(ax)
+    if frame.empty:
+        text = "No source maps in the build: bytes per package unknown" if not info["from_sourcemaps"] else "No package found in the source maps"
+        return _empty(fig, ax, text, f"Bytes per package: {text[0].lower() + text[1:]}")
+
+    sns.barplot(data=frame, x="kB", y="Package", color=LAZY, ax=ax, orient="h", width=0.62, saturation=1)
+    sns.barplot(data=frame, x="Initial (kB)", y="Package", color=INITIAL, ax=ax, orient="h", width=0.62, saturation=1)
+    top = float(frame["kB"].max() or 1.0)
+    for i, value in enumerate(frame["kB"]):
+        ax.text(value + top * 0.01, i, f"{value:,.1f} kB", va="center", ha="left", fontsize=8.5, color=INK)
+    ax.set_xlim(0, top * 1.18)
+    ax.set_xlabel("kB minified, before compression (1 kB = 1000 bytes)", fontsize=9.5)
+    ax.set_ylabel("")
+    ax.tick_params(axis="y", labelsize=8.5)
+    ax.legend(
+        handles=[Patch(color=INITIAL, label="in the initial load"), Patch(color=LAZY, label="loaded lazily")],
+        loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8.5, frameon=False, borderaxespad=0.2,
+    )
+    fig.set_label("Bytes per package, kB minified: " + "; ".join(f"{p} {v:,.1f}" for p, v in zip(frame["Package"], frame["kB"])))
     return fig
 
 

@@ -289,3 +289,62 @@ def assumptions_frame(doc: Mapping) -> pd.DataFrame:
     assumptions: Any = get(doc, "profile", "assumptions") or {}
     rows = [{"Assumption": humanize(k), "Value": fmt_value(v)} for k, v in sorted(assumptions.items())]
     return pd.DataFrame(rows, columns=["Assumption", "Value"])
+
+
+# --------------------------------------------------------------------------- roadmap
+
+#: the roadmap's phases (audit.roadmap.PHASES): the severities each takes, for the note on an empty phase
+PHASE_SEVERITIES: dict[str, tuple[str, ...]] = {
+    "Critical fixes": ("critical", "high"),
+    "Scaling preparation": ("medium",),
+    "Hardening": ("low", "info"),
+}
+ROADMAP_COLUMNS = ["Check", "Title", "Area", "Severity", "Findings", "Effort", "Gain"]
+
+
+def roadmap_frame(doc: Mapping, phase: Mapping | None = None) -> pd.DataFrame:
+    """One row per failing check of a phase (``scorecard.roadmap[i]``), in the document's order
+    (largest gain first); every phase's items when ``phase`` is None. ``Gain`` is the overall
+    readiness, in points, won if that check alone passed (the scorecard re-computed)."""
+    titles = {a.get("area"): a.get("title") or a.get("area") for a in areas_of(doc)}
+    phases = [phase] if phase is not None else dicts(get(doc, "scorecard", "roadmap"))
+    rows = [
+        {
+            "Check": i.get("check", ""),
+            "Title": i.get("title", ""),
+            "Area": titles.get(i.get("area")) or i.get("area") or "",
+            "Severity": i.get("severity", ""),
+            "Findings": finding_count(i.get("findings")),
+            "Effort": i.get("effort") or "unknown",
+            "Gain": None if is_missing(i.get("gain")) else float(i["gain"]),
+        }
+        for p in phases
+        for i in dicts(p.get("items") if isinstance(p, Mapping) else None)
+    ]
+    return pd.DataFrame(rows, columns=ROADMAP_COLUMNS)
+
+
+def roadmap_phases(doc: Mapping) -> list[dict]:
+    """The phases as ``{"number", "title", "severities", "checks", "findings", "efforts", "frame"}``;
+    ``efforts`` counts the checks per effort (hours, days, weeks) in that order. ``[]`` when the
+    document has no roadmap."""
+    order = {"hours": 0, "days": 1, "weeks": 2}
+    out = []
+    for n, p in enumerate(dicts(get(doc, "scorecard", "roadmap")), start=1):
+        frame = roadmap_frame(doc, p)
+        efforts: dict[str, int] = {}
+        for e in sorted(frame["Effort"], key=lambda e: (order.get(e, len(order)), e)):
+            efforts[e] = efforts.get(e, 0) + 1
+        title = p.get("title") or f"Phase {n}"
+        out.append(
+            {
+                "number": str(p.get("phase") or n),
+                "title": title,
+                "severities": PHASE_SEVERITIES.get(title, tuple(dict.fromkeys(frame["Severity"]))),
+                "checks": len(frame),
+                "findings": int(frame["Findings"].sum()),
+                "efforts": efforts,
+                "frame": frame,
+            }
+        )
+    return out

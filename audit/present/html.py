@@ -37,11 +37,14 @@ FORMATS: dict[str, Callable[[Any], str]] = {
 }
 CODE_COLUMNS = {
     "Path", "Location", "Defined at", "Evidence", "Settings as written", "Defaults applied", "Table", "Query", "Setting",
+    "Asset", "Config",
 }
 NUMERIC_COLUMNS = {
     "Available", "Lost", "Score", "Weight", "Findings", "Points available", "Points lost", "Max connections",
     "Columns", "Indexes", "Foreign keys", "Queries", "Not parsed", "With findings", "Served", "Not served",
     "Current", "Required", "Scale factor", "Connections needed", "Change", "Count",
+    "Gain (points)", "Raw (kB)", "Gzip (kB)", "Brotli (kB)", "kB", "Initial (kB)", "Lazy (kB)",
+    "Bandwidth (Mbit/s)", "Latency (ms)", "Round trips", "Time (s)",
 }
 
 

@@ -23,7 +23,7 @@ from audit.present.capacity import (
     sensitivity_frame,
     server_limits_frame,
 )
-from audit.present.charts import area_chart, connection_budget_chart, index_coverage_chart
+from audit.present.charts import area_chart, bundle_kind_chart, connection_budget_chart, index_coverage_chart, package_chart
 from audit.present.database import (
     UNINDEXED_FILTER,
     index_coverage_frame,
@@ -50,6 +50,7 @@ from audit.present.format import (
 )
 from audit.present.frames import (
     assumptions_frame,
+    roadmap_phases,
     finding_groups,
     not_applied_frame,
     points_breakdown,
@@ -62,8 +63,23 @@ from audit.present.frames import (
     unparsed_queries_frame,
     waived_frame,
 )
+from audit.present.frontend import (
+    BUDGET_CHECK,
+    apps_frame,
+    assets_frame,
+    budget_verdict,
+    bundle_totals,
+    download_frame,
+    download_info,
+    fmt_kb,
+    frontend_summary,
+    packages_info,
+    serving_frame,
+    source_signals,
+    vite_config_frame,
+)
 from audit.present.html import figure_html, html_table
-from audit.present.load import areas_of, dicts, get
+from audit.present.load import areas_of, checks_of, dicts, get
 
 #: findings shown per check before "+K more" (the JSON keeps them all)
 FINDINGS_PER_CHECK = 5
@@ -72,6 +88,9 @@ EVIDENCE_PER_FINDING = 4
 EVIDENCE_CHARS = 160
 #: tables in the index coverage chart
 COVERAGE_TABLES = 20
+#: rows of the front end's asset table, bars of its bytes-per-package chart
+ASSET_ROWS = 15
+PACKAGE_BARS = 10
 
 
 def _note(html: str, lead: bool = False) -> str:
@@ -229,6 +248,73 @@ def points_html(doc: Mapping) -> str:
         if others:
             parts.append(f'<p class="sa-checklist">{" ".join(others)}</p>')
     return "".join(parts)
+
+
+# --------------------------------------------------------------------------- roadmap
+
+
+def _kb_cell(v: Any) -> str:
+    return "–" if is_missing(v) else esc(f"{float(v):,.1f}")
+
+
+def _gain_cell(v: Any) -> str:
+    return "–" if is_missing(v) else esc(f"+{float(v):.1f}" if float(v) > 0 else f"{float(v):.1f}")
+
+
+def _severities_text(severities: Iterable[str], conjunction: str = "and") -> str:
+    """("critical", "high") -> "critical and high"; one severity alone; "" for none."""
+    sev = list(severities)
+    return sev[0] if len(sev) == 1 else ", ".join(sev[:-1]) + f" {conjunction} " + sev[-1] if sev else ""
+
+
+def roadmap_html(doc: Mapping) -> str:
+    """The failing checks in three phases (critical and high, medium, low and info), like the
+    seeds' phase tables: per phase the checks with area, severity, findings, effort and the
+    readiness each would win; an empty phase is one line."""
+    phases = roadmap_phases(doc)
+    if not phases:
+        return _empty("The document has no roadmap (scorecard.roadmap).")
+    parts = [
+        _note(
+            "<strong>Gain</strong> is how many points the overall readiness would rise if that check alone passed: "
+            "the scorecard re-computed with the check passing, not an estimate. Gains do not simply add up "
+            "(a capped area rises only once its last critical finding is fixed). <strong>Effort</strong> is the "
+            "catalog's size of a typical fix: hours, days or weeks."
+        )
+    ]
+    for p in phases:
+        heading = f"Phase {esc(p['number'])} · {esc(p['title'])}"
+        severities = _severities_text(p["severities"])
+        if not p["checks"]:
+            parts.append(
+                f'<p class="sa-phase-empty"><strong>{heading}</strong>: nothing to do, '
+                f"no {esc(_severities_text(p['severities'], 'or') or 'such')} check fails.</p>"
+            )
+            continue
+        parts.append(
+            f'<h3 class="sa-phase">{heading} <span class="sa-weight">({esc(severities)} severity)</span></h3>'
+        )
+        efforts = ", ".join(f"{n} in {esc(e)}" for e, n in p["efforts"].items())
+        parts.append(
+            _note(f"{plural(p['checks'], 'check')} to fix, {plural(p['findings'], 'finding')}; effort: {efforts}.", lead=True)
+        )
+        frame = p["frame"]
+        shown = frame.assign(Check=[f"{c}\n{t}" for c, t in zip(frame["Check"], frame["Title"])]).drop(columns=["Title"])
+        shown = shown.rename(columns={"Gain": "Gain (points)"})
+        parts.append(
+            html_table(
+                shown,
+                css_class="sa-roadmap",
+                formats={"Check": _roadmap_check, "Gain (points)": _gain_cell},
+                widths={"Check": "44%", "Area": "18%", "Severity": "11%", "Findings": "9%", "Effort": "8%", "Gain (points)": "10%"},
+            )
+        )
+    return "".join(parts)
+
+
+def _roadmap_check(value: Any) -> str:
+    check, _, title = str(value or "").partition("\n")
+    return f"<code>{esc(check)}</code>" + (f'<div class="sa-rtitle">{esc(title)}</div>' if title else "")
 
 
 # --------------------------------------------------------------------------- findings
@@ -489,6 +575,169 @@ def capacity_html(doc: Mapping) -> str:
                 widths={"Assumption": "34%", "Value": "9%", "Doubled": "10%", "Connections needed": "15%", "Users supported": "21%", "Change": "11%"},
             )
         )
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------- front end
+
+INITIAL_FROM = {
+    "manifest": "the entry and its static imports in Vite's <code>.vite/manifest.json</code>",
+    "index.html": "the scripts and styles <code>index.html</code> links",
+}
+
+
+def _budget_html(doc: Mapping) -> str:
+    """One verdict line: the initial JavaScript (gzip) against the budget of ``fe.initial-js-budget``,
+    with the check's status; without a stated budget, the size and the status alone."""
+    v = budget_verdict(doc)
+    gzip, budget, status = v["initial_js_gzip"], v["budget"], v["status"]
+    check = f'<span class="sa-vcheck">{badge(status, "status") + " " if status else ""}{code(BUDGET_CHECK)}</span>'
+    if is_missing(gzip) or v["initial_from"] == "none":
+        why = f" ({esc(v['note'])})" if v["note"] else ""
+        return f'<p class="sa-verdict sa-verdict-unknown">Initial JavaScript: <strong>unknown</strong>{why}. {check}</p>'
+    files = f" in {plural(int(v['files']), 'file')}" if isinstance(v["files"], (int, float)) else ""
+    text = f"Initial JavaScript: <strong>{esc(fmt_kb(gzip))} gzip</strong>{files}"
+    if budget:
+        over = gzip > budget
+        text += (
+            f", <strong>{'over' if over else 'under'}</strong> the {esc(fmt_kb(budget))} gzip budget by "
+            f"{esc(fmt_kb(abs(gzip - budget)))} ({esc(fmt_pct(round(100 * gzip / budget)))} of it). {check}"
+        )
+        css = "fail" if over else "pass"
+    elif v["check_found"]:
+        text += f"; the check states no budget{': ' + esc(v['note']) if v['note'] else ''}. {check}"
+        css = status if status in ("pass", "fail") else "unknown"
+    else:
+        text += f". The document has no result of {code(BUDGET_CHECK)}, so no budget is stated."
+        css = "unknown"
+    return f'<p class="sa-verdict sa-verdict-{esc(css)}">{text}</p>'
+
+
+def _signals_html(doc: Mapping) -> str:
+    signals = source_signals(doc)
+    return _note("React source: " + esc("; ".join(signals)) + ".") if signals else ""
+
+
+def frontend_html(doc: Mapping) -> str:
+    """The Vite app(s) and their config, the initial JavaScript against its budget, the built
+    assets, initial against lazy bytes per kind, bytes per npm package and the download time."""
+    s = frontend_summary(doc)
+    if not s["present"]:
+        return _empty("No front end was found: no Vite app (a vite.config or an index.html with a vite dependency).")
+    parts = []
+    apps = apps_frame(doc)
+    if not apps.empty:
+        parts.append(f"<h3>{'App' if len(apps) == 1 else f'Apps ({len(apps)})'}</h3>")
+        parts.append(
+            html_table(apps, css_class="sa-apps", widths={"App": "11%", "Kind": "8%", "Vite": "43%", "Frameworks": "14%", "Config": "24%"})
+        )
+        config = vite_config_frame(doc)
+        if not config.empty:
+            if config["App"].nunique() == 1:
+                config = config.drop(columns=["App"])
+            widths = {"App": "12%", "Setting": "20%", "Value": "44%", "Location": "24%"}
+            if "App" not in config.columns:
+                widths = {"Setting": "24%", "Value": "50%", "Location": "26%"}
+            files = ", ".join(dict.fromkeys(f for f in apps["Config"] if not f.startswith("(")))
+            parts.append(_note(f"Build settings read from {esc(files) or 'the config'} (Vite's defaults apply to the rest):", lead=True))
+            parts.append(html_table(config, css_class="sa-viteconfig", widths=widths))
+        else:
+            parts.append(_note("No vite.config was read: Vite's defaults apply."))
+    parts.append("<h3>Bundle</h3>")
+    if not s["bundle"]:
+        parts.append(_empty(s["bundle_note"] or "No built dist/ was measured."))
+        parts.append(_signals_html(doc))
+        return "".join(parts)
+
+    parts.append(_budget_html(doc))
+    t = bundle_totals(doc)
+    initial, lazy = t["initial"], t["lazy"]
+    if s["initial_from"] in INITIAL_FROM:
+        parts.append(
+            _note(
+                f"Measured in {code(s['dist'])}: {plural(t['assets'], 'file')}. The initial load is {INITIAL_FROM[s['initial_from']]}: "
+                f"{plural(initial['files'], 'file')}, {esc(fmt_kb(initial['raw']))} raw, {esc(fmt_kb(initial['gzip']))} gzip, "
+                f"{esc(fmt_kb(initial['brotli']))} brotli; {plural(lazy['files'], 'more file')} ({esc(fmt_kb(lazy['gzip']))} gzip) "
+                "load later, on demand."
+            )
+        )
+    else:
+        parts.append(
+            _note(
+                f"Measured in {code(s['dist'])}: {plural(t['assets'], 'file')}. Which of them load first is unknown: "
+                "the build has neither Vite's <code>.vite/manifest.json</code> nor an <code>index.html</code>."
+            )
+        )
+    assets = assets_frame(doc, limit=ASSET_ROWS)
+    kb_formats = {c: _kb_cell for c in ("Raw (kB)", "Gzip (kB)", "Brotli (kB)")}
+    parts.append(
+        html_table(
+            assets,
+            empty="The build holds no files.",
+            css_class="sa-assets",
+            formats=kb_formats,
+            widths={"Asset": "42%", "Kind": "9%", "Raw (kB)": "12%", "Gzip (kB)": "12%", "Brotli (kB)": "13%", "Initial": "12%"},
+        )
+    )
+    if t["assets"] > len(assets):
+        parts.append(_note(f"The {len(assets)} largest files are shown; {fmt_number(t['assets'] - len(assets))} smaller ones are not."))
+    parts.append(
+        figure_html(
+            bundle_kind_chart(doc),
+            "<strong>Initial and lazy bytes by kind</strong> (gzip): what every first visit downloads before the app "
+            "starts, against what is fetched only when a route or feature needs it.",
+        )
+    )
+
+    parts.append("<h3>Bytes per npm package</h3>")
+    info = packages_info(doc)
+    if info["from_sourcemaps"]:
+        parts.append(
+            figure_html(
+                package_chart(doc, limit=PACKAGE_BARS),
+                f"<strong>The {PACKAGE_BARS} heaviest packages</strong>, minified and before compression, attributed "
+                f"through the source maps; <em>(app code)</em> is the app's own source. {esc(info['note'])}.",
+            )
+        )
+    else:
+        note = info["note"] or "the document has no package breakdown"
+        parts.append(
+            f'<p class="sa-verdict sa-verdict-unknown"><strong>Bytes per package are not measured: the build has no '
+            f"source maps.</strong> ({esc(note)}.) Build once with <code>build.sourcemap: 'hidden'</code> to see which "
+            "dependencies weigh most, and keep the maps off the server.</p>"
+        )
+
+    net = download_frame(doc)
+    d = download_info(doc)
+    parts.append("<h3>Download time of the initial load</h3>")
+    if net.empty:
+        parts.append(_empty("The document has no download-time model."))
+    else:
+        if d["model"]:
+            parts.append(_note(f"For {esc(fmt_kb(d['bytes']))} on the wire: {esc(d['model'])}"))
+        parts.append(
+            html_table(
+                net,
+                css_class="sa-download",
+                formats={"Time (s)": lambda v: f"<strong>{esc(fmt_number(v))}</strong>"},
+                widths={"Network": "22%", "Bandwidth (Mbit/s)": "12%", "Latency (ms)": "10%", "Round trips": "9%", "Time (s)": "8%", "Source": "39%"},
+            )
+        )
+
+    serving = serving_frame(doc)
+    parts.append("<h3>Compression</h3>")
+    if serving.empty:
+        checked = any(c.get("check") == "fe.no-compression" for _, c in checks_of(doc))
+        parts.append(
+            _note(
+                "Nothing found in the repository serves the front end gzip- or brotli-compressed "
+                "(host config, nginx, Caddy, middleware or a Vite compression plugin)"
+                + (": see <code>fe.no-compression</code>." if checked else ".")
+            )
+        )
+    else:
+        parts.append(html_table(serving, css_class="sa-serving", widths={"How": "12%", "Location": "33%", "Detail": "55%"}))
+    parts.append(_signals_html(doc))
     return "".join(parts)
 
 
