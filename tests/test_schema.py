@@ -197,3 +197,12 @@ def test_ddl_inside_do_blocks():
       DO $$ BEGIN RAISE NOTICE 'nothing to model'; END $$;""")
     assert [i.columns for i in m.indexes.values() if i.name == "x"] == [["organization_id", "setting_key"]]
     assert m.counts["modelled"] == 2 and m.counts["unparsed"] == 1
+
+
+def test_rename_keeps_the_new_names_case_and_long_names_are_cut_at_63():
+    m = one('create table "CacheLinks" (id int primary key); alter table "CacheLinks" rename to "old_CacheLinks";'
+            'create index ix_unique_activities_tenantid_platform_type_sourceid_segmentid_channel on "old_CacheLinks" (id);')
+    assert list(m.tables) == ["public.old_CacheLinks"]
+    assert "ix_unique_activities_tenantid_platform_type_sourceid_segmentid_" in {i.name for i in m.indexes.values()}
+    m = one('create table t (id int primary key); alter table t rename to Tee; drop table tee;')
+    assert m.tables == {}

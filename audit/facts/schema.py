@@ -95,6 +95,10 @@ class SchemaModel:
     migrations: list[str] = field(default_factory=list)
     unparsed: list[Unparsed] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: {"total": 0, "modelled": 0, "ignored": 0, "unparsed": 0})
+    source: str = "sql"  # where the model comes from: sql, alembic, prisma-schema, ... or none
+    searched: list[str] = field(default_factory=list)  # when nothing was found: what was looked for
+    model_drift: list[dict] = field(default_factory=list)  # declared in ORM models, created by no migration
+    compared_with: str = ""  # the ORM models the migrations were compared with ("" when none)
 
     def indexes_on(self, table: str) -> list[Index]:
         return [i for i in self.indexes.values() if i.table == table]
@@ -125,6 +129,10 @@ class SchemaModel:
             "unparsed": [{"path": u.path, "line": u.line, "reason": u.reason} for u in self.unparsed],
             "migrations": list(self.migrations),
             "not_applied": list(self.not_applied),
+            "source": self.source,
+            "searched": list(self.searched),
+            "model_drift": list(self.model_drift),
+            "compared_with": self.compared_with,
         }
 
 
@@ -132,8 +140,8 @@ def _ident(node) -> str:
     """An identifier as PostgreSQL stores it: folded to lower case unless it was quoted."""
     if node is None:
         return ""
-    if isinstance(node, exp.Identifier):
-        return node.this if node.quoted else node.this.lower()
+    if isinstance(node, exp.Identifier):  # PostgreSQL keeps the first 63 bytes of a name
+        return (node.this if node.quoted else node.this.lower())[:63]
     if isinstance(node, (exp.Column, exp.Table)):
         return _ident(node.this)
     return node.name.lower()
@@ -142,7 +150,7 @@ def _ident(node) -> str:
 def fold(part: str) -> str:
     """A written name part (`"userId"` or `UserId`) as PostgreSQL stores it."""
     part = part.strip()
-    return part[1:-1] if len(part) > 1 and part[0] == part[-1] == '"' else part.lower()
+    return (part[1:-1] if len(part) > 1 and part[0] == part[-1] == '"' else part.lower())[:63]
 
 
 def object_name(name1: str, name2: str, label: str) -> str:
@@ -375,8 +383,8 @@ class _Folder:
             for c in action.expressions:
                 self.table_element(table, c)
         elif isinstance(action, exp.AlterRename):
-            self.rename_table(table, self.qualify_name(_ident(action.this)) if "." not in action.this.sql()
-                              else self.qualify(action.this))
+            new = action.this  # RENAME TO keeps the schema unless one is written
+            self.rename_table(table, self.qualify(new) if new.args.get("db") else f"{table.name.split('.')[0]}.{_ident(new)}")
         elif isinstance(action, exp.RenameColumn):
             self.rename_column(table, _ident(action.this), _ident(action.args.get("to")))
         elif isinstance(action, exp.Drop):
@@ -572,6 +580,43 @@ _FALLBACKS = [
                 r"|SET\s+\w+\s*(?:=|TO)|RESET\s|COMMENT\s+ON|NOTIFY\s|CREATE\s+ROLE|ALTER\s+ROLE)", re.I),
      _Folder.fb_understood),
 ]
+
+
+class SchemaBuilder:
+    """Folds statements that come from outside .sql files (ORM migrations, model declarations)."""
+
+    def __init__(self, source: str) -> None:
+        self._folder = _Folder()
+        self._folder.model.source = source
+
+    @property
+    def model(self) -> SchemaModel:
+        return self._folder.model
+
+    def begin_file(self, path: str) -> None:
+        """Start reading `path`: it joins the files read, the default schema is public again."""
+        if path not in self.model.migrations:
+            self.model.migrations.append(path)
+        self._folder.schema = "public"
+
+    def apply(self, path: str, line: int, sql: str) -> None:
+        """Apply one SQL statement, as if it came from a migration file at path:line."""
+        self._folder.apply(path, line, sql)
+
+    def ignored(self) -> None:
+        """Count a statement understood as leaving the model unchanged."""
+        self.model.counts["total"] += 1
+        self.model.counts["ignored"] += 1
+
+    def unresolved(self, path: str, line: int, reason: str) -> None:
+        """Count and list a declaration that could not be read statically."""
+        self.model.counts["total"] += 1
+        self._folder.path, self._folder.line = path, line
+        self._folder.unparsed(reason)
+
+    def finish(self) -> SchemaModel:
+        self.model.unparsed.sort(key=lambda u: (u.path, u.line))
+        return self.model
 
 
 _FLYWAY = re.compile(r"^([VUR])(\d[\d._]*)?__", re.I)
