@@ -206,3 +206,15 @@ def test_rename_keeps_the_new_names_case_and_long_names_are_cut_at_63():
     assert "ix_unique_activities_tenantid_platform_type_sourceid_segmentid_" in {i.name for i in m.indexes.values()}
     m = one('create table t (id int primary key); alter table t rename to Tee; drop table tee;')
     assert m.tables == {}
+
+
+def test_default_index_names_are_numbered_when_taken():
+    m = one('create table "securityInsightsEvaluationSuitesA" (id int primary key, "securityInsightsEvaluationSuiteId" int, r int,'
+            ' unique ("securityInsightsEvaluationSuiteId", r));'
+            'create table "securityInsightsEvaluationSuitesB" (id int primary key, "securityInsightsEvaluationSuiteId" int, r int,'
+            ' unique ("securityInsightsEvaluationSuiteId", r));'
+            'create table t (id int primary key); alter table t rename to t_old; create table t (id int primary key);')
+    names = sorted(i.name for i in m.indexes.values())
+    assert "t_pkey" in names and "t_pkey1" in names
+    keys = [n for n in names if n.endswith(("_key", "_key1"))]
+    assert len(keys) == 2 and all(len(n) <= 63 for n in keys)

@@ -294,7 +294,7 @@ class _Folder:
             if isinstance(k, exp.PrimaryKeyColumnConstraint):
                 self.set_primary_key(table, [name])
             elif isinstance(k, exp.UniqueColumnConstraint):
-                self.implicit_index(table, [name], object_name(_bare(table.name), name, "key"))
+                self.implicit_index(table, [name], self.free_name(table.name, name, "key"))
             elif isinstance(k, exp.Reference):
                 self.reference(table, [name], k, _ident(cons.this), self.at(col.this))
 
@@ -304,14 +304,22 @@ class _Folder:
         elif isinstance(node, exp.UniqueColumnConstraint):
             cols = [_ident(e) for e in (node.this.expressions if isinstance(node.this, exp.Schema) else [])]
             if cols:
-                self.implicit_index(table, cols, cname or object_name(_bare(table.name), "_".join(cols), "key"))
+                self.implicit_index(table, cols, cname or self.free_name(table.name, "_".join(cols), "key"))
         elif isinstance(node, exp.ForeignKey):
             cols = [_ident(e) for e in node.expressions]
             self.reference(table, cols, node.args.get("reference"), cname, self.at(node))
 
     def set_primary_key(self, table: Table, cols: list[str]) -> None:
         table.primary_key = cols
-        self.implicit_index(table, cols, object_name(_bare(table.name), "", "pkey"), unique=True)
+        self.implicit_index(table, cols, self.free_name(table.name, "", "pkey"), unique=True)
+
+    def free_name(self, table: str, columns: str, label: str) -> str:
+        """PostgreSQL's default name for a new index, numbered (`_key1`) when another relation has it."""
+        name, n = object_name(_bare(table), columns, label), 0
+        while self.index_key(table, name) in self.model.indexes or f"{table.split('.')[0]}.{name}" in self.model.tables:
+            n += 1
+            name = object_name(_bare(table), columns, f"{label}{n}")
+        return name
 
     def implicit_index(self, table: Table, cols: list[str], name: str, unique: bool = True) -> None:
         key = self.index_key(table.name, name)
@@ -344,7 +352,7 @@ class _Folder:
             else:
                 cols.append(normalize_identifiers(inner, dialect="postgres").sql(dialect="postgres", normalize_functions="lower"))
         using = params.args.get("using")
-        name = _ident(index.this) or object_name(_bare(table), "_".join(c for c in cols if c.isidentifier()), "idx")
+        name = _ident(index.this) or self.free_name(table, "_".join(c for c in cols if c.isidentifier()), "idx")
         key = self.index_key(table, name)
         if key in self.model.indexes and stmt.args.get("exists"):
             return "ignored"
