@@ -101,7 +101,8 @@ def load_catalog(profile: Profile) -> Catalog:
     areas, checks, defaults = {}, {}, {}
     for doc in raw_areas:
         a = doc["area"]
-        areas[a["id"]] = AreaSpec(a["id"], a["title"], float(a.get("weight", 1)))
+        if "title" in a:  # a file whose [area] has only an id adds checks to an area defined elsewhere
+            areas[a["id"]] = AreaSpec(a["id"], a["title"], float(a.get("weight", 1)))
         for c in doc.get("check", []):
             over = c.get("profile", {}).get(profile.base, {})
             checks[c["id"]] = CheckSpec(
