@@ -28,8 +28,8 @@ def scan(project_path: str, profile: str = "10k", concurrent_users: int | None =
     """Audit `project_path` for the profile and return the JSON document (see docs/contract.md).
 
     `baseline` (a previous document) adds `scorecard.baseline`; `dsn` adds read-only live checks of
-    that database (`analyze` allows EXPLAIN ANALYZE of SELECTs); `shadow` applies the migrations to a
-    throwaway PostgreSQL and compares; `dist` names a built front end to measure.
+    that database (`analyze` allows EXPLAIN ANALYZE of SELECTs); `shadow` applies the SQL migrations
+    (when there are any) to a throwaway PostgreSQL and compares; `dist` names a built front end to measure.
     """
     now = now or dt.datetime.now(dt.timezone.utc)
     prof = load_profile(profile, concurrent_users)
@@ -40,11 +40,11 @@ def scan(project_path: str, profile: str = "10k", concurrent_users: int | None =
     facts.capacity = estimate(inputs_from_facts(facts, prof))
     if dsn:
         facts.live = live_facts(dsn, analyze=analyze, queries=facts.queries)
-    if shadow:
+    migrations = found.of_kind("migration_sql") or found.of_kind("schema_sql")
+    if shadow and migrations:
         from audit.checks.live import static_filter_findings
         from audit.live.shadow import shadow_facts
 
-        migrations = found.of_kind("migration_sql") or found.of_kind("schema_sql")
         facts.shadow = shadow_facts(migrations, queries=facts.queries, findings=static_filter_findings(facts))
     waivers, problems = load_waivers(root) if root.is_dir() else ([], [])
     found.skipped.extend(Skipped(p.split(":")[0], p) for p in problems)

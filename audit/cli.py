@@ -30,8 +30,9 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--baseline", metavar="JSON", help="a previous readiness.json: report what changed since")
         s.add_argument("--dsn", help="also check this PostgreSQL, read-only (or set SCALEAUDIT_DSN)")
         s.add_argument("--analyze", action="store_true", help="with --dsn: allow EXPLAIN ANALYZE of SELECT queries")
-        s.add_argument("--shadow", action="store_true",
-                       help="apply the migrations to a throwaway PostgreSQL and let its catalog and planner verify")
+        s.add_argument("--shadow", action=argparse.BooleanOptionalAction, default=True,
+                       help="apply the migrations to a throwaway PostgreSQL and let its catalog and planner verify "
+                            "the static findings (default: on when there are migrations; --no-shadow to skip)")
         s.add_argument("--dist", metavar="DIR", help="a built front end (Vite dist/) to measure")
         s.add_argument("--build", action="store_true",
                        help="install and build the front end in a temporary copy (RUNS THE PROJECT'S CODE)")
@@ -131,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     live_error = (doc["facts"].get("live") or {}).get("error")
     if live_error:
         print(f"scaleaudit: live checks skipped: {live_error}", file=sys.stderr)
+    shadow_error = (doc["facts"].get("shadow") or {}).get("error")
+    if shadow_error:
+        print(f"scaleaudit: shadow database skipped: {shadow_error}", file=sys.stderr)
     if args.command == "scan":
         out = render(doc, args.format)
         if args.output:
@@ -152,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
         written = [json_path, "readiness.sarif", "readiness.md"] + [result[k] for k in ("notebook", "html", "pdf")
                                                                      if result.get(k)]
         print(f"reports written to {out_dir}/: " + ", ".join(sorted(Path(p).name for p in written)))
+        deep = result.get("deep_dives") or {}
+        if deep:
+            print("deep dives (HTML, and the executed notebook beside it): "
+                  + ", ".join(sorted(Path(p).name for p in deep.values())))
         timings = {"scan": scan_s, **result["timings"]}
         print("time: " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
         for stage, err in sorted(result["errors"].items()):
