@@ -7,10 +7,17 @@
   ``exclude_input``), styled by the ``scaleaudit`` template (it extends JupyterLab's ``lab``
   template and adds print CSS for A4);
 - ``readiness.pdf``: that HTML printed by WeasyPrint (default) or headless Chromium;
-- ``readiness.json``: only when the notebook scanned the project itself (no ``audit_json``).
+- ``readiness.json``: only when the notebook scanned the project itself (no ``audit_json``);
+- the per-area deep dives (``DEEP_DIVES``: database, capacity, frontend, infrastructure, live_postgres):
+  each ``<name>.ipynb`` executed with the same parameters and the same document (the main
+  notebook's ``readiness.json`` when it scanned), and ``<name>.html`` (no PDF). The main report
+  links to them by these relative names.
 
-A failure while printing the PDF never loses the HTML: it is reported in the result's
-``errors`` and logged, and ``pdf`` is ``None``.
+A failure while printing the PDF, or in a deep dive, never loses the main HTML: it is reported in
+the result's ``errors`` and logged (``pdf`` is ``None``, the deep dive is missing from ``deep_dives``).
+
+The deep dives run in background threads (each in its own kernel) while the main notebook runs and
+its PDF prints, so they add less than their own run time to the total.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -35,6 +43,16 @@ CHROMIUM = "/usr/bin/chromium"
 NOTEBOOK = "readiness.ipynb"
 TEMPLATE = "scaleaudit"
 DSN_ENV = "SCALEAUDIT_DSN"  # same name as audit.present.DSN_ENV (kept import-free here)
+#: the deep-dive notebooks and their titles (the same as audit.present.DEEP_DIVES, kept import-free here)
+DEEP_DIVES: dict[str, str] = {
+    "database": "Database",
+    "capacity": "Pools & capacity",
+    "frontend": "Front end",
+    "infrastructure": "Infrastructure",
+    "live_postgres": "Live and shadow database",
+}
+#: deep dives executed at once (each its own kernel), next to the main notebook and the PDF
+DEEP_DIVE_WORKERS = 2
 
 
 class ReportError(RuntimeError):
@@ -192,6 +210,56 @@ def html_to_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[s
 # --------------------------------------------------------------------------- the pipeline
 
 
+def _execute(source: Path, executed: Path, parameters: dict, kernel_name: str, timeout: float | None) -> None:
+    """papermill, with the kernel's own log (transport warnings, "KeyboardInterrupt caught" at
+    shutdown) silenced; cell errors still raise through papermill.
+
+    The kernel talks over Unix sockets in a private temporary folder, not TCP: kernels started at
+    the same time (the deep dives run in parallel) would otherwise race for the same free ports
+    ("Address already in use", "Kernel died before replying to kernel_info").
+    """
+    import papermill
+
+    extra: dict[str, Any] = {}
+    with contextlib.ExitStack() as stack:
+        if os.name == "posix":
+            from traitlets.config import Config
+
+            sockets = stack.enter_context(tempfile.TemporaryDirectory(prefix="scaleaudit-kernel-"))
+            config = Config()
+            config.KernelManager.transport = "ipc"
+            config.KernelManager.ip = os.path.join(sockets, "k")
+            extra["config"] = config
+        papermill.execute_notebook(
+            str(source),
+            str(executed),
+            parameters=parameters,
+            kernel_name=kernel_name,
+            cwd=os.getcwd(),  # relative project paths mean what the caller meant
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=timeout,
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            **extra,
+        )
+
+
+def _deep_dive(name: str, out: Path, parameters: dict, kernel_name: str, timeout: float | None, target: str | None) -> Path:
+    """Execute the deep dive ``name`` into ``out/<name>.ipynb`` and export ``out/<name>.html``."""
+    import nbformat
+
+    source = notebooks_dir() / f"{name}.ipynb"
+    if not source.is_file():
+        raise ReportError(f"deep-dive notebook not found: {source}")
+    executed = out / f"{name}.ipynb"
+    try:
+        _execute(source, executed, parameters, kernel_name, timeout)
+    except Exception as exc:
+        raise ReportError(f"the {name} deep dive failed ({type(exc).__name__}): {exc}\nexecuted notebook: {executed}") from exc
+    title = f"{DEEP_DIVES.get(name, name)}: {target}" if target else DEEP_DIVES.get(name, name)
+    return export_html(nbformat.read(executed, as_version=4), out / f"{name}.html", title=title)
+
+
 def run_report(
     project_path: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -202,20 +270,23 @@ def run_report(
     dsn: str | None = None,
     kernel_name: str = "python3",
     timeout: float | None = 600,
+    deep_dives: bool = True,
 ) -> dict:
-    """Execute the readiness notebook and export it.
+    """Execute the readiness notebook and the deep dives, and export them.
 
     ``audit_json`` names a ``readiness.json`` to render instead of scanning (the CLI writes
     it first, so the report and the JSON agree). ``pdf`` is ``"weasyprint"``, ``"chromium"``
-    or ``"none"``. ``dsn`` reaches the notebook through the environment, never its parameters.
+    or ``"none"``. ``dsn`` reaches the notebooks through the environment, never their parameters.
+    ``deep_dives=False`` writes the main report alone.
 
-    Returns ``{"notebook", "html", "pdf", "json", "timings", "errors"}``: the paths written
-    (``pdf`` / ``json`` are ``None`` when not written), ``timings`` in seconds per stage
-    (``kernel``, ``html``, ``pdf``, ``total``), and ``errors`` by stage (only ``pdf`` can
-    fail without raising; a failing notebook or HTML export raises ``ReportError``).
+    Returns ``{"notebook", "html", "pdf", "json", "deep_dives", "timings", "errors"}``: the paths
+    written (``pdf`` / ``json`` are ``None`` when not written; ``deep_dives`` maps each deep dive
+    written to its HTML), ``timings`` in seconds per stage (``kernel``, ``html``, ``pdf``,
+    ``deep_dives``: from the first deep dive started to the last one written, mostly in parallel
+    with the others; ``total``), and ``errors`` by stage (``pdf`` and ``deep dive <name>`` can fail
+    without raising; a failing main notebook or HTML export raises ``ReportError``).
     """
     import nbformat
-    import papermill
 
     if pdf not in PDF_ENGINES:
         raise ValueError(f"unknown PDF engine {pdf!r}; use one of {', '.join(PDF_ENGINES)}")
@@ -236,70 +307,97 @@ def run_report(
     }
     timings: dict[str, float] = {}
     errors: dict[str, str] = {}
-
-    t0 = time.perf_counter()
-    try:
-        with _kernel_env(dsn):
-            papermill.execute_notebook(
-                str(source),
-                str(executed),
-                parameters=parameters,
-                kernel_name=kernel_name,
-                cwd=os.getcwd(),  # relative project paths mean what the caller meant
-                progress_bar=False,
-                request_save_on_cell_execute=False,
-                execution_timeout=timeout,
-                # the kernel's own log (transport warnings, "KeyboardInterrupt caught" at shutdown)
-                # is noise here; cell errors still raise through papermill
-                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-            )
-    except Exception as exc:  # papermill.PapermillExecutionError and kernel start failures
-        raise ReportError(f"the report notebook failed ({type(exc).__name__}): {exc}\nexecuted notebook: {executed}") from exc
-    timings["kernel"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    nb = nbformat.read(executed, as_version=4)
-    title = _title(out, audit_json)
-    html_path = out / "readiness.html"
-    try:
-        export_html(nb, html_path, title=title)
-    except Exception as exc:
-        raise ReportError(f"HTML export failed ({type(exc).__name__}): {exc}") from exc
-    timings["html"] = time.perf_counter() - t0
-
-    pdf_path: Path | None = None
-    if pdf != "none":
-        t0 = time.perf_counter()
-        target = out / "readiness.pdf"
-        try:
-            pdf_path = html_to_pdf(html_path, target, engine=pdf)
-        except Exception as exc:  # the HTML stays; the caller decides how loud to be
-            errors["pdf"] = f"PDF ({pdf}) failed, HTML kept at {html_path}: {type(exc).__name__}: {exc}"
-            log.error("%s", errors["pdf"])
-            with contextlib.suppress(OSError):
-                if target.exists() and target.stat().st_size == 0:
-                    target.unlink()
-        timings["pdf"] = time.perf_counter() - t0
-
+    futures: dict[str, Future] = {}
+    deep_started: float | None = None
     json_path = out / "readiness.json"
+
+    with _kernel_env(dsn), ThreadPoolExecutor(max_workers=DEEP_DIVE_WORKERS, thread_name_prefix="deep-dive") as pool:
+
+        def start_deep_dives(document: Path) -> None:
+            nonlocal deep_started
+            target = _target_name(document)
+            deep = {**parameters, "output_dir": None, "audit_json": str(document)}
+            deep_started = time.perf_counter()
+            for name in DEEP_DIVES:
+                futures[name] = pool.submit(_deep_dive, name, out, deep, kernel_name, timeout, target)
+
+        # With a document given, the deep dives render it while the main notebook does; otherwise
+        # they wait for the main notebook's scan (its readiness.json), so that all agree.
+        if deep_dives and audit_json:
+            start_deep_dives(Path(audit_json).resolve())
+        t0 = time.perf_counter()
+        try:
+            _execute(source, executed, parameters, kernel_name, timeout)
+        except Exception as exc:  # papermill.PapermillExecutionError and kernel start failures
+            for f in futures.values():
+                f.cancel()
+            raise ReportError(f"the report notebook failed ({type(exc).__name__}): {exc}\nexecuted notebook: {executed}") from exc
+        timings["kernel"] = time.perf_counter() - t0
+        if deep_dives and not audit_json:
+            if json_path.is_file():
+                start_deep_dives(json_path)
+            else:
+                errors["deep dives"] = f"not run: the report notebook wrote no {json_path.name} for them to render"
+
+        t0 = time.perf_counter()
+        nb = nbformat.read(executed, as_version=4)
+        title = _title(out, audit_json)
+        html_path = out / "readiness.html"
+        try:
+            export_html(nb, html_path, title=title)
+        except Exception as exc:
+            for f in futures.values():
+                f.cancel()
+            raise ReportError(f"HTML export failed ({type(exc).__name__}): {exc}") from exc
+        timings["html"] = time.perf_counter() - t0
+
+        pdf_path: Path | None = None
+        if pdf != "none":
+            t0 = time.perf_counter()
+            target = out / "readiness.pdf"
+            try:
+                pdf_path = html_to_pdf(html_path, target, engine=pdf)
+            except Exception as exc:  # the HTML stays; the caller decides how loud to be
+                errors["pdf"] = f"PDF ({pdf}) failed, HTML kept at {html_path}: {type(exc).__name__}: {exc}"
+                log.error("%s", errors["pdf"])
+                with contextlib.suppress(OSError):
+                    if target.exists() and target.stat().st_size == 0:
+                        target.unlink()
+            timings["pdf"] = time.perf_counter() - t0
+
+        written: dict[str, Path] = {}
+        for name, future in futures.items():
+            try:
+                written[name] = future.result()
+            except Exception as exc:  # the main report stands; its link to this deep dive is dead
+                errors[f"deep dive {name}"] = f"{type(exc).__name__}: {exc}"
+                log.error("deep dive %s failed: %s", name, exc)
+        if deep_started is not None:
+            timings["deep_dives"] = time.perf_counter() - deep_started
+
     timings["total"] = time.perf_counter() - started
     return {
         "notebook": executed,
         "html": html_path,
         "pdf": pdf_path,
         "json": json_path if (audit_json is None and json_path.exists()) else None,
+        "deep_dives": written,
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "errors": errors,
     }
 
 
-def _title(out: Path, audit_json: Any) -> str:
-    """``Readiness report: <target name>`` from the document the notebook rendered."""
+def _target_name(path: Path) -> str | None:
+    """The target's name in the document at ``path`` (None when it cannot be read)."""
     import json
 
-    path = Path(audit_json) if audit_json else out / "readiness.json"
     try:
-        name = json.loads(path.read_text(encoding="utf-8")).get("target", {}).get("name")
+        return json.loads(path.read_text(encoding="utf-8")).get("target", {}).get("name")
     except (OSError, ValueError, AttributeError):
-        name = None
+        return None
+
+
+def _title(out: Path, audit_json: Any) -> str:
+    """``Readiness report: <target name>`` from the document the notebook rendered."""
+    name = _target_name(Path(audit_json) if audit_json else out / "readiness.json")
     return f"Readiness report: {name}" if name else "Readiness report"

@@ -283,6 +283,39 @@ def test_empty_documents_render(empty):
         present.packages_frame,
         present.download_frame,
         present.serving_frame,
+        present.infra_matrix_frame,
+        present.outbound_calls_frame,
+        present.signals_frame,
+        present.packages_frame_infra,
+        present.live_overview_frame,
+        present.settings_frame,
+        present.role_settings_frame,
+        present.connection_bars_frame,
+        present.connections_frame,
+        present.activity_frame,
+        present.cache_frame,
+        present.unused_indexes_frame,
+        present.invalid_indexes_frame,
+        present.duplicate_indexes_frame,
+        present.unindexed_fks_frame,
+        present.seq_scans_frame,
+        present.dead_tuples_frame,
+        present.sequences_frame,
+        present.wraparound_frame,
+        present.top_statements_frame,
+        present.replicas_frame,
+        present.slots_frame,
+        present.problems_frame,
+        present.plans_frame,
+        present.shadow_failures_frame,
+        present.comparison_frame,
+        present.planner_frame,
+        present.hypothetical_frame,
+        present.indexes_frame,
+        present.foreign_keys_frame,
+        present.policies_frame,
+        present.all_queries_frame,
+        present.env_frame,
     ):
         frame = fn(empty)
         assert isinstance(frame, pd.DataFrame) and frame.empty and len(frame.columns) > 0
@@ -302,8 +335,21 @@ def test_empty_documents_render(empty):
         present.about_html,
         present.roadmap_html,
         present.frontend_html,
+        present.infrastructure_html,
+        present.live_html,
+        present.shadow_html,
+        present.live_database_html,
+        present.schema_detail_html,
+        present.queries_detail_html,
+        present.env_html,
     ):
         assert isinstance(fn(empty), str)
+    for name in present.DEEP_DIVES:
+        assert isinstance(present.deep_dive_header_html(empty, name) + present.deep_dive_findings_html(empty, name), str)
+    assert present.infra_matrix(empty) == [] and "no infrastructure facts" in present.infrastructure_html(empty)
+    assert present.live_state(empty) == "none" and "no --dsn given" in present.live_html(empty)
+    assert present.shadow_summary(empty)["present"] is False and present.planner_counts(empty)["confirmed"] == 0
+    assert present.statements_info(empty)["available"] is False and present.mask_dsn(None) == ""
     assert "n/a" in present.summary_html(empty)
     assert "<img" not in present.scorecard_html(empty), "no chart without areas"
     assert "no capacity estimate" in present.capacity_html(empty)
@@ -315,8 +361,25 @@ def test_empty_documents_render(empty):
     assert "No front end was found" in present.frontend_html(empty)
     for chart in (
         present.area_chart, present.index_coverage_chart, present.connection_budget_chart, present.bundle_kind_chart, present.package_chart,
+        present.live_connections_chart,
     ):
         present.figure_png(chart(empty))
+
+
+def test_partial_infra_live_and_shadow_facts_render(doc):
+    """Facts present but with None or missing parts (older documents, failed probes) never raise."""
+    partial = copy.deepcopy(doc)
+    partial["facts"]["infra"] = {"caches": None, "outbound_calls": [{"service": "stripe"}], "apps": None}
+    partial["facts"]["live"] = {"dsn": "postgresql://a@h/db", "error": None, "settings": None, "connections": None, "cache": {},
+                                "statements": None, "replication": None, "indexes": None, "server": None}
+    partial["facts"]["shadow"] = {"statements": None, "failures": None, "comparison": None, "planner": None, "error": None}
+    html = present.infrastructure_html(partial, full=True) + present.live_html(partial, full=True) + present.shadow_html(partial, full=True)
+    text = visible_text(html)
+    assert "The static model was not compared with the catalog." in text and "The planner was not asked" in text
+    assert "Replication: unknown" in text and "pg_stat_statements is not available" in text
+    assert present.outbound_calls_frame(partial).iloc[0]["Timeout"] == "no"
+    assert present.connection_bars_frame(partial)["Connections"].isna().tolist() == [True, False, True]
+    present.figure_png(present.live_connections_chart(partial))
 
 
 def test_unscored_areas(doc):
@@ -646,6 +709,321 @@ def test_new_sections_escape_untrusted_text(doc):
     assert "<script>" not in html and "<img src=x>" not in html and "<b>no" not in html and "<i>src" not in html
 
 
+# --------------------------------------------------------------------------- infrastructure
+
+
+def _with_infra_checks(doc: dict) -> dict:
+    """The sample with the infrastructure areas a real scan has: a failed absence check (with its
+    finding), a check that does not apply, an undecided one, and monitoring half present."""
+    d = copy.deepcopy(doc)
+    searched_cache = "searched: " + d["facts"]["infra"]["searched"]["caches"] + " (test and tooling files not counted)"
+    d["facts"]["infra"]["monitoring"].append(
+        {"detail": "Sentry.init({ dsn })", "kind": "error-tracking", "library": "@sentry/node", "line": 3, "path": "src/sentry.js", "runtime": "server"}
+    )
+    d["scorecard"]["areas"] += [
+        {"area": "caching", "title": "Caching & CDN", "score": 0.0, "weight": 2, "capped": False, "checks": [
+            {"check": "cache.no-server-cache", "title": "No server-side cache", "status": "fail", "severity": "high", "weight": 2,
+             "points_available": 2, "points_lost": 2, "findings": 1}]},
+        {"area": "observability", "title": "Observability", "score": 50.0, "weight": 2, "capped": False, "checks": [
+            {"check": "obs.no-error-tracking", "title": "No error tracking", "status": "pass", "severity": "high", "weight": 1,
+             "points_available": 1, "points_lost": 0, "findings": 0},
+            {"check": "obs.no-metrics", "title": "No metrics", "status": "fail", "severity": "medium", "weight": 1,
+             "points_available": 1, "points_lost": 1, "findings": 1}]},
+        {"area": "read_scaling", "title": "Read scaling & shared state", "score": None, "weight": 2, "capped": False, "checks": [
+            {"check": "scale.no-read-replica", "title": "No read replica", "status": "undecided", "severity": "medium", "weight": 1,
+             "points_available": 0, "points_lost": 0, "findings": 0, "note": "no database URL found"},
+            {"check": "scale.realtime-single-node", "title": "Realtime on one node", "status": "not_applicable", "severity": "medium",
+             "weight": 1, "points_available": 0, "points_lost": 0, "findings": 0, "note": "no realtime server found"}]},
+        {"area": "resilience", "title": "Resilience", "score": None, "weight": 2, "capped": False, "checks": [
+            {"check": "resilience.no-retries", "title": "No retries", "status": "not_applicable", "severity": "low", "weight": 1,
+             "points_available": 0, "points_lost": 0, "findings": 0, "note": "no outbound calls from server or function code"}]},
+    ]
+    d["findings"] += [
+        {"check": "cache.no-server-cache", "area": "caching", "severity": "high", "title": "No server-side cache found",
+         "subject": {"searched": "caches"}, "why": "w", "fix": "f",
+         "evidence": [{"path": "docker-compose.yml", "line": 20, "detail": "redis service, never called from the code"},
+                      {"path": "", "line": None, "detail": searched_cache}]},
+        {"check": "obs.no-metrics", "area": "observability", "severity": "medium", "title": "No metrics, tracing or APM found on the server",
+         "subject": {"searched": "monitoring"}, "why": "w", "fix": "f",
+         "evidence": [{"path": "", "line": None, "detail": "searched: Sentry, ... (test and tooling files not counted)"}]},
+    ]
+    return d
+
+
+def test_infra_matrix_from_the_facts_alone(doc):
+    rows = {r["category"]: r for r in present.infra_matrix(doc)}
+    assert list(rows) == list(present.infra.CATEGORIES), "every category, in order"
+    assert rows["rate_limits"]["state"] == "present"
+    assert rows["rate_limits"]["evidence"] == ["backend/src/server.ts:24 — express-rate-limit: rateLimit({ (store: memory; key: ip)"]
+    assert rows["health"]["state"] == "present" and rows["shutdown"]["state"] == "present"
+    # nothing counted, and the document says what was searched: absent, with that sentence
+    assert rows["caches"]["state"] == "absent" and rows["caches"]["searched"].startswith("Redis/Valkey clients")
+    assert rows["caches"]["evidence"] == ["docker-compose.yml:20 — redis: image: redis:7-alpine (configuration only)"], "context, not counted"
+    assert rows["monitoring"]["state"] == "absent", "an env variable alone is configuration, not monitoring"
+    # nothing found and no record of what was searched: unknown, never a silent "absent"
+    assert rows["queues"]["state"] == "unknown" and rows["queues"]["searched"] == ""
+    assert rows["outbound_calls"]["signals"] == 2 and rows["realtime"]["state"] == "present"
+
+
+def test_infra_matrix_uses_the_checks(doc):
+    d = _with_infra_checks(doc)
+    rows = {r["category"]: r for r in present.infra_matrix(d)}
+    caches = rows["caches"]
+    assert caches["state"] == "absent" and caches["checks"] == [("cache.no-server-cache", "fail", "")]
+    assert caches["evidence"][0] == "Not found: No server-side cache found (cache.no-server-cache)"
+    assert "docker-compose.yml:20 — redis service, never called from the code" in caches["evidence"]
+    assert caches["searched"].startswith("Redis/Valkey clients") and not caches["searched"].endswith("counted)")
+    monitoring = rows["monitoring"]
+    assert monitoring["state"] == "present", "error tracking passes, so the area is present"
+    assert monitoring["evidence"][0].startswith("src/sentry.js:3 — @sentry/node: Sentry.init")
+    assert "Not found: No metrics, tracing or APM found on the server (obs.no-metrics)" in monitoring["evidence"]
+    assert rows["read_scaling"]["state"] == "unknown" and rows["read_scaling"]["evidence"] == ["scale.no-read-replica: no database URL found"]
+    assert rows["retries"]["state"] == "not applicable"
+    assert rows["retries"]["evidence"] == ["resilience.no-retries: no outbound calls from server or function code"]
+    assert rows["realtime"]["state"] == "present", "a signal counts even where the check does not apply"
+    assert present.infra_counts(d) == {"present": 6, "absent": 6, "not applicable": 1, "unknown": 3}
+
+
+def test_infra_matrix_not_applicable_without_a_server(doc):
+    d = copy.deepcopy(doc)
+    d["facts"]["infra"]["apps"] = [{"detail": "Vite app", "kind": "vite", "library": "vite", "line": 1, "path": "package.json", "runtime": "browser"}]
+    rows = {r["category"]: r for r in present.infra_matrix(d)}
+    assert rows["queues"]["state"] == "not applicable" and rows["load_balancers"]["state"] == "not applicable"
+    assert rows["shutdown"]["state"] == "present", "a signal wins over the missing server"
+
+
+def test_infra_matrix_frame(doc):
+    frame = present.infra_matrix_frame(_with_infra_checks(doc))
+    assert list(frame.columns) == ["Area", "Present", "Absent", "N/A", "Unknown", "Evidence", "Checks"]
+    assert (frame[["Present", "Absent", "N/A", "Unknown"]] == "●").sum(axis=1).tolist() == [1] * 16, "one state per row"
+    caches = frame[frame["Area"] == "Server cache"].iloc[0]
+    assert caches["Absent"] == "●" and caches["Evidence"].splitlines()[-1].startswith("Searched: Redis/Valkey clients")
+    assert caches["Checks"] == "fail cache.no-server-cache"
+    monitoring = frame[frame["Area"] == "Monitoring"].iloc[0]
+    assert monitoring["Checks"] == "pass obs.no-error-tracking\nfail obs.no-metrics"
+    many = copy.deepcopy(doc)
+    many["facts"]["infra"]["health"] *= 6
+    capped = present.infra_matrix_frame(many, per_cell=4)
+    health = capped[capped["Area"] == "Health checks"].iloc[0]["Evidence"].splitlines()
+    assert len(health) == 5 and health[-1] == "+2 more"
+    full = present.infra_matrix_frame(many, per_cell=None)
+    assert len(full[full["Area"] == "Health checks"].iloc[0]["Evidence"].splitlines()) == 6
+
+
+def test_outbound_calls_frame(doc):
+    frame = present.outbound_calls_frame(doc)
+    assert list(frame.columns) == ["Service", "Location", "Call", "Runtime", "Timeout"]
+    openai, maps = frame.to_dict("records")
+    assert openai["Service"] == "openai" and openai["Location"] == "supabase/functions/ai-analysis/index.ts:31"
+    assert openai["Timeout"] == "no (WHATWG fetch has no timeout; pass an AbortSignal)"
+    assert maps["Timeout"] == "yes (5000)"
+    assert present.infra.timeout_text({"timeout": None, "timeout_default_s": 30}) == "library default 30 s"
+    assert present.infra.timeout_text({}) == "no"
+    own = copy.deepcopy(doc)
+    own["facts"]["infra"]["outbound_calls"][0]["service"] = ""
+    assert len(present.outbound_calls_frame(own)) == 1 and len(present.outbound_calls_frame(own, third_party=False)) == 2
+
+
+def test_infrastructure_html(doc):
+    html = present.infrastructure_html(_with_infra_checks(doc))
+    text = visible_text(html)
+    assert '<table class="sa-table sa-matrix"' in html and html.count('class="sa-mark sa-mark-') == 16
+    assert "6 present · 6 absent · 1 not applicable · 3 unknown." in text
+    assert "Apps and functions found: express at backend/src/server.ts:15 (server)" in text
+    assert "Searched: Redis/Valkey clients" in text and "Checks: cache.no-server-cache fail" in text
+    assert "Third-party APIs called (2)" in text and "2 calls, 1 call without a timeout" in text
+    assert "Every signal" not in text
+    full = visible_text(present.infrastructure_html(doc, full=True))
+    assert "Other outbound HTTP calls (0)" in full and "Every signal (" in full and "Packages declared (1)" in full
+    assert "express-rate-limit" in full
+
+
+# --------------------------------------------------------------------------- live database
+
+
+def test_live_state_and_dsn_masking(doc):
+    assert present.live_state(doc) == "ok" and present.live_state(EMPTY) == "none"
+    assert present.live_state({"facts": {"live": {"dsn": "x", "error": "refused"}}}) == "error"
+    assert present.mask_dsn("postgresql://app:s3cret@h:5432/db") == "postgresql://app:***@h:5432/db"
+    assert present.mask_dsn("host=h password=s3cret user=a") == "host=h password=*** user=a"
+    assert present.mask_dsn("postgresql://h/db?sslmode=require&password=s3cret&x=1") == "postgresql://h/db?sslmode=require&password=***&x=1"
+    assert present.mask_dsn("user=postgres password=***") == "user=postgres password=***", "idempotent"
+    leaky = copy.deepcopy(doc)
+    leaky["facts"]["live"]["dsn"] = "postgresql://auditor:s3cr3t-pw@db.example.invalid:5432/app"
+    html = present.live_database_html(leaky)
+    assert "s3cr3t-pw" not in html and "postgresql://auditor:***@db.example.invalid:5432/app" in html
+
+
+def test_live_frames(doc):
+    overview = dict(present.live_overview_frame(doc).values.tolist())
+    assert overview["Connection (password masked)"].endswith("password=***")
+    assert overview["Server"] == "PostgreSQL 15.18 (Debian 15.18-0+deb12u1) (primary)"
+    assert overview["Machine memory"].startswith("23.5 GB")
+    settings = present.settings_frame(doc)
+    assert settings["Setting"].tolist()[:3] == ["max_connections", "superuser_reserved_connections", "shared_buffers"]
+    values = dict(zip(settings["Setting"], settings["Value"]))
+    assert values["shared_buffers"] == "128 MB" and values["statement_timeout"] == "0 (no limit)" and values["max_connections"] == "100"
+    assert dict(zip(settings["Setting"], settings["Share of memory"]))["shared_buffers"] == "0.5%"
+    assert "random_page_cost" not in values and "random_page_cost" in present.settings_frame(doc, None)["Setting"].tolist()
+    bars = present.connection_bars_frame(doc)
+    assert bars["Bar"].tolist() == ["In use now", "Pools × processes", "max_connections"]
+    assert bars["Connections"].tolist() == [4, 20, 100], "pools: 20 per process × 1 process from the capacity estimate"
+    assert bars["Detail"].tolist()[0] == "3 idle, 1 idle in transaction"
+    assert present.cache_frame(doc)["Hit ratio"].tolist() == ["99.73%", "99.74%", "95.45%"]
+    assert present.unused_indexes_frame(doc)["Index"].tolist() == ["bookings_slot_id_dup", "bookings_slot_id_dup2"]
+    assert present.invalid_indexes_frame(doc).empty
+    assert present.duplicate_indexes_frame(doc)["Index names"].iloc[0].splitlines()[0] == "bookings_slot_id_dup"
+    assert present.unindexed_fks_frame(doc)["Constraint"].tolist() == ["bookings_student_id_fkey", "reviews_student_id_fkey"]
+    top = present.top_statements_frame(doc)
+    assert top["Statement"].iloc[0] == "SELECT pg_sleep($1)" and top["Share"].iloc[0] == "36.3%" and top["Cache hits"].iloc[0] == "n/a"
+    assert present.replication_summary(doc) == "This server is a primary with no replica attached: every read goes to it."
+    assert present.sequences_frame(doc)["Used"].tolist() == ["93.1%"]
+    assert present.dead_tuples_frame(doc)["Autovacuum"].tolist() == ["off for this table"]
+    assert present.activity_frame(doc)["State"].tolist() == ["idle in transaction"]
+    assert present.plans_frame(doc)["Access"].tolist()[0] == "public.slots: index (slots_pkey)"
+    assert present.live.fmt_cost(10000000033.4) == "33.4 + 1e10" and present.live.fmt_cost(8.17) == "8.17"
+    assert present.live.fmt_bytes(25276502016) == "23.5 GB" and present.live.fmt_ms(5000) == "5 s" and present.live.fmt_seconds(95) == "1 min 35 s"
+
+
+def test_live_html(doc):
+    text = visible_text(present.live_html(doc))
+    for part in ("Server", "Connections", "Cache hit ratio", "Settings", "Indexes", "Top statements (pg_stat_statements)", "Replication"):
+        assert part in text, part
+    assert "99.73% of block reads were served from shared buffers" in text
+    assert "Unused indexes (2)" in text and "No invalid index." in text and "Duplicate indexes (1)" in text
+    assert "primary with no replica attached" in text
+    assert "Sequences" not in text, "the long lists are the deep dive's"
+    full = visible_text(present.live_html(doc, full=True))
+    assert "Sequences (1)" in full and "Tables with dead rows (1)" in full and "random_page_cost" in full
+    assert "Long-running statements and open transactions (1)" in full
+
+
+def test_live_html_without_dsn_with_an_error_and_without_pg_stat_statements(doc):
+    assert visible_text(present.live_html(EMPTY)) == "No live database was checked: no --dsn given."
+    broken = {"facts": {"live": {"dsn": "postgresql://a:s3cret@127.0.0.1:1/db", "error": "connection refused (postgresql://a:s3cret@127.0.0.1:1/db)"}}}
+    html = present.live_html(broken)
+    assert html.count("<p") == 1 and "connection refused" in html and "s3cret" not in html, "one line, no password"
+    no_pss = copy.deepcopy(doc)
+    no_pss["facts"]["live"]["statements"] = {"available": False, "reason": "the pg_stat_statements extension is not installed in this database"}
+    text = visible_text(present.live_html(no_pss))
+    assert "pg_stat_statements is not available: the pg_stat_statements extension is not installed in this database." in text
+    replica = copy.deepcopy(doc)
+    replica["facts"]["live"]["replication"] = {"role": "replica", "replay_delay_s": 2.5, "replicas": [], "slots": []}
+    assert present.replication_summary(replica) == "This server is a replica, replaying 2.5 s behind its primary."
+    primary = copy.deepcopy(doc)
+    primary["facts"]["live"]["replication"]["replicas"] = [
+        {"application": "replica-1", "state": "streaming", "sync_state": "async", "replay_lag_s": 0.4, "lag_bytes": 2048}]
+    assert present.replication_summary(primary).startswith("This server is a primary with 1 replica attached")
+    assert present.replicas_frame(primary).iloc[0].tolist() == ["replica-1", "streaming", "async", "0.4 s", "2 kB"]
+
+
+def test_live_connections_chart(doc):
+    fig = present.live_connections_chart(doc)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["In use now", "Pools × processes", "max_connections"]
+    assert [round(p.get_width()) for p in ax.patches] == [4, 20, 100]
+    assert fig.get_label() == "Live connections: In use now 4; Pools × processes 20; max_connections 100"
+    over = copy.deepcopy(doc)
+    over["scorecard"]["capacity"]["inputs"]["processes"]["value"] = 8
+    assert any("more than the server allows" in t.get_text() for t in present.live_connections_chart(over).axes[0].texts)
+    assert "no live database" in present.live_connections_chart(EMPTY).get_label()
+
+
+# --------------------------------------------------------------------------- shadow database
+
+
+def test_shadow_frames(doc):
+    s = present.shadow_summary(doc)
+    assert (s["applied"], s["failed"], s["total"], s["agrees"], s["server"]) == (10, 2, 12, False, "local PostgreSQL 15")
+    failures = present.shadow_failures_frame(doc)
+    assert failures["Location"].tolist() == ["backend/db/migrations/004_extras.sql:5", "backend/db/migrations/004_extras.sql:7"]
+    assert failures["Error"].iloc[0] == 'type "priority_level" does not exist [42704]'
+    assert failures["Cause"].iloc[1] == "follows the failure at backend/db/migrations/004_extras.sql:2"
+    comparison = present.comparison_frame(doc)
+    assert comparison.iloc[0][["Kind", "Table", "Static model", "Catalog"]].tolist() == ["index", "public.bookings", "missing", "exists"]
+    planner = present.planner_frame(doc)
+    assert planner["Outcome"].tolist() == ["confirmed", "confirmed"]
+    assert planner["Verdict per query"].iloc[0] == "backend/src/routes/bookings.ts:43: sequential scan"
+    assert present.planner_counts(doc) == {"confirmed": 2, "refuted": 0, "unverified": 0}
+    hypo = present.hypothetical_frame(doc)
+    assert hypo[["Cost before", "Cost after", "Planner picks it"]].values.tolist() == [[17.4, 10.73, "yes"], [11.77, 11.77, "usable, not chosen"]]
+    assert present.unindexed_fks_frame(doc, "shadow")["Table"].tolist() == ["public.bookings", "public.reviews"]
+    assert present.duplicate_indexes_frame(doc, "shadow")["Table"].tolist() == ["public.bookings"]
+    unverified = copy.deepcopy(doc)
+    unverified["facts"]["shadow"]["planner"][0]["queries"] = [{"path": "q.sql", "line": 3, "verdict": None, "why": "not explained"}]
+    unverified["facts"]["shadow"]["planner"][0]["outcome"] = "unverified"
+    assert present.planner_frame(unverified)["Verdict per query"].iloc[0] == "q.sql:3: not explained (not explained)"
+
+
+def test_shadow_html(doc):
+    text = visible_text(present.shadow_html(doc))
+    assert "10 of 12 statements applied, 2 failed, 0 skipped (transaction control) (83.3% of those tried)" in text
+    assert "Statements that failed (2)" in text and "backend/db/migrations/004_extras.sql:5" in text
+    assert "1 disagreement between the schema read from the SQL and what PostgreSQL built" in text
+    assert "2 confirmed (no index can serve the query), 0 refuted" in text
+    assert "CREATE INDEX ON public.bookings (student_id, created_at)" in text
+    agree = copy.deepcopy(doc)
+    agree["facts"]["shadow"].update(comparison=[], failures=[])
+    assert "The catalog agrees with the schema read from the SQL" in visible_text(present.shadow_html(agree))
+    assert "No shadow database" in visible_text(present.shadow_html(EMPTY))
+    failed = {"facts": {"shadow": {"error": "no PostgreSQL server binaries found"}}}
+    assert visible_text(present.shadow_html(failed)) == "The shadow database could not be used: no PostgreSQL server binaries found."
+    section = visible_text(present.live_database_html(doc))
+    assert section.index("Replication") < section.index("Shadow database") < section.index("Planner verdicts")
+    assert "No shadow database" in visible_text(present.live_database_html({**doc, "facts": {**doc["facts"], "shadow": None}}))
+
+
+def test_infra_and_live_escape_untrusted_text(doc):
+    evil = _with_infra_checks(doc)
+    evil["facts"]["infra"]["rate_limits"][0]["detail"] = "<script>alert(1)</script>"
+    evil["facts"]["infra"]["outbound_calls"][0]["target"] = "<img src=x onerror=1>"
+    evil["facts"]["live"]["statements"]["top"][0]["query"] = "SELECT '<b>bold</b>'"
+    evil["facts"]["shadow"]["failures"][0]["error"] = "<i>err</i>"
+    evil["facts"]["live"]["indexes"]["unused"][0]["definition"] = "<u>x</u>"
+    html = present.infrastructure_html(evil, full=True) + present.live_html(evil, full=True) + present.shadow_html(evil, full=True)
+    for raw in ("<script>", "<img src=x", "<b>bold", "<i>err", "<u>x"):
+        assert raw not in html, raw
+
+
+# --------------------------------------------------------------------------- deep dives
+
+
+def test_deep_dive_header_links_back(doc):
+    html = present.deep_dive_header_html(doc, "database")
+    assert '<a href="readiness.html">readiness.html</a>' in html
+    assert visible_text(html).startswith("Database: booking-api Deep dive of the readiness report")
+    assert set(present.DEEP_DIVES) == set(report.DEEP_DIVES) and present.DEEP_DIVES == report.DEEP_DIVES
+
+
+def test_deep_dive_findings_are_not_capped(doc):
+    many = _many_findings(doc, 12)
+    text = visible_text(present.deep_dive_findings_html(many, "database"))
+    assert "more db.rls-initplan findings" not in text
+    assert all(f"Policy p{i} re-evaluates" in text for i in range(12)), "every finding"
+    main = visible_text(present.findings_html(many))
+    assert "+7 more db.rls-initplan findings" in main, "the main report caps them"
+    long = copy.deepcopy(doc)
+    long["findings"][1]["evidence"] = [{"path": f"f{i}.sql", "line": i, "detail": "x" * 300} for i in range(1, 8)]
+    assert "+3 more evidence lines" in present.findings_html(long)
+    full = present.deep_dive_findings_html(long, "database")
+    assert "more evidence lines" not in full and "f7.sql:7" in full and "x" * 300 in full
+    assert "pool.capacity-below-target" not in present.deep_dive_findings_html(doc, "database"), "only its areas"
+    assert "No findings in Live database" in visible_text(present.deep_dive_findings_html({**doc, "scorecard": {
+        **doc["scorecard"], "areas": doc["scorecard"]["areas"] + [{"area": "live", "title": "Live database", "checks": []}]}}, "live_postgres"))
+
+
+def test_deep_dive_detail_lists(doc):
+    indexes = present.indexes_frame(doc)
+    assert list(indexes.columns) == ["Index", "Table", "Key columns", "Method", "Kind", "Defined at"] and len(indexes) == len(doc["facts"]["schema"]["indexes"])
+    fks = present.foreign_keys_frame(doc)
+    assert "no (db.unindexed-fk)" in fks["Indexed"].tolist()
+    queries = present.all_queries_frame(doc)
+    assert len(queries) == len(doc["facts"]["queries"]["items"])
+    text = visible_text(present.schema_detail_html(doc) + present.queries_detail_html(doc) + present.env_html(doc))
+    assert f"Indexes ({len(indexes)})" in text and f"Every query found in the code ({len(queries)})" in text
+    assert "DATABASE_URL" in text and "postgresql://postgres:***@db.example.supabase.co:6543/postgres" in text
+
+
 # --------------------------------------------------------------------------- roadmap
 
 
@@ -898,8 +1276,12 @@ def test_roadmap_and_frontend_escape_untrusted_text(doc):
 # --------------------------------------------------------------------------- the notebook as stored
 
 
-def test_notebook_is_stored_thin_and_without_outputs():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_is_stored_thin_and_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     assert nb.metadata.kernelspec.name == "python3"
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -915,11 +1297,33 @@ def test_notebook_is_stored_thin_and_without_outputs():
         "output_dir": "None",
         "audit_json": "None",
     }
+    main = nbformat.read(NOTEBOOK, as_version=4)
+    assert params[0].source == main.cells[0].source, "the same parameters"
+    if path.stem == "live_postgres":  # run alone with a dsn it scans with the live checks
+        assert "api.scan(project_path, profile, concurrent_users, dsn=dsn)" in code[1].source
+    else:
+        assert code[1].source == main.cells[1].source, "the same setup"
     assert all(len(c.source.splitlines()) <= 12 for c in code), "logic belongs in audit.present"
+    display = [c for c in code[2:]]
+    assert all(len(c.source.splitlines()) <= 2 and c.source.startswith("display(") for c in display), "one or two display lines"
+    for name in re.findall(r"present\.(\w+)", "".join(c.source for c in code)):
+        assert hasattr(present, name), name
+
+
+def test_deep_dive_notebooks_exist_and_the_main_report_links_them():
+    assert {p.stem for p in NOTEBOOKS} == {"readiness", *report.DEEP_DIVES}
+    main = nbformat.read(NOTEBOOK, as_version=4)
+    markdown = "".join(c.source for c in main.cells if c.cell_type == "markdown")
+    for name in report.DEEP_DIVES:
+        assert f"Full detail: [{name}.html]({name}.html)" in markdown, name
+        nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+        assert f'present.deep_dive_header_html(doc, "{name}")' in nb.cells[2].source
+        assert f'present.deep_dive_findings_html(doc, "{name}")' in nb.cells[-1].source
 
 
 def test_data_dirs_resolve():
     assert (report.notebooks_dir() / "readiness.ipynb").is_file()
+    assert all((report.notebooks_dir() / f"{name}.ipynb").is_file() for name in report.DEEP_DIVES)
     assert (report.templates_dir() / "scaleaudit" / "index.html.j2").is_file()
     assert (report.templates_dir() / "scaleaudit" / "static" / "scaleaudit.css").is_file()
 
@@ -940,8 +1344,93 @@ def test_run_report_writes_everything(rendered):
     for key in ("notebook", "html", "pdf"):
         assert Path(rendered[key]).is_file(), key
     assert rendered["json"] is None, "the document came from audit_json"
-    assert set(rendered["timings"]) >= {"kernel", "html", "pdf", "total"}
+    assert set(rendered["timings"]) >= {"kernel", "html", "pdf", "deep_dives", "total"}
     assert all(v >= 0 for v in rendered["timings"].values())
+    out = Path(rendered["html"]).parent
+    assert set(rendered["deep_dives"]) == set(report.DEEP_DIVES)
+    for name, html in rendered["deep_dives"].items():
+        assert html == out / f"{name}.html" and html.is_file() and (out / f"{name}.ipynb").is_file()
+        assert not (out / f"{name}.pdf").exists(), "deep dives are HTML only"
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a" and dict(attrs).get("href"):
+            self.hrefs.append(dict(attrs)["href"])
+
+
+def _links(html_path: Path) -> list[str]:
+    parser = _Links()
+    parser.feed(html_path.read_text(encoding="utf-8"))
+    return [h for h in parser.hrefs if not h.startswith("#")]
+
+
+def test_main_report_links_resolve_to_the_deep_dives(rendered):
+    """Every link of readiness.html (other than its own anchors) is relative and names a file run_report wrote beside it."""
+    out = Path(rendered["html"]).parent
+    links = _links(Path(rendered["html"]))
+    assert {f"{name}.html" for name in report.DEEP_DIVES} == set(links)
+    for href in links:
+        assert "://" not in href and not href.startswith("/"), href
+        assert (out / href).resolve().is_file(), href
+        assert (out / href).resolve() in {p.resolve() for p in rendered["deep_dives"].values()}
+    for html in rendered["deep_dives"].values():
+        back = _links(html)
+        assert back and all((out / h).resolve().is_file() for h in back), "each deep dive links back to the main report"
+
+
+def test_deep_dives_render_the_same_document(rendered):
+    out = Path(rendered["html"]).parent
+    doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    for name, html in rendered["deep_dives"].items():
+        text = visible_text(html.read_text(encoding="utf-8"))
+        assert f"{report.DEEP_DIVES[name]}: booking-api" in text, name
+        markup = re.sub(r"<style.*?</style>", "", html.read_text(encoding="utf-8"), flags=re.S)
+        assert "jp-InputArea-editor" not in markup and "<script" not in markup and "s3cr3t-pw" not in markup
+        nb = nbformat.read(out / f"{name}.ipynb", as_version=4)
+        injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert len(injected) == 1 and str(SAMPLE) in injected[0].source, "the same audit_json as the main report"
+        assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    database = visible_text(rendered["deep_dives"]["database"].read_text(encoding="utf-8"))
+    assert all(f["title"] in database for f in doc["findings"] if f["area"] == "database"), "every database finding"
+    assert "Every query found in the code" in database and "Foreign keys (" in database
+    live = visible_text(rendered["deep_dives"]["live_postgres"].read_text(encoding="utf-8"))
+    assert "Sequences (1)" in live and "Statements that failed (2)" in live and "password=***" in live
+    infra = visible_text(rendered["deep_dives"]["infrastructure"].read_text(encoding="utf-8"))
+    assert "Every signal (" in infra and "Third-party APIs called (2)" in infra
+
+
+@pytest.mark.parametrize("name", ["database", "live_postgres"])
+def test_a_deep_dive_runs_alone(name, tmp_path):
+    """A deep dive is a notebook of its own: papermill runs it with the main notebook's parameters."""
+    import papermill
+
+    with report._kernel_env(None):
+        papermill.execute_notebook(
+            str(ROOT / "notebooks" / f"{name}.ipynb"), str(tmp_path / f"{name}.ipynb"),
+            parameters={"audit_json": str(SAMPLE)}, progress_bar=False, kernel_name="python3",
+        )
+    nb = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    text = visible_text(html)
+    assert text.startswith(f"{report.DEEP_DIVES[name]}: booking-api")
+    if name == "database":
+        assert "Every query found in the code (6)" in text and "Indexes (" in text
+    else:
+        assert "Connections" in text and "Statements that failed (2)" in text and "Planner verdicts on the flagged queries" in text
+
+
+def test_a_failing_deep_dive_keeps_the_main_report(tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "DEEP_DIVES", {"nowhere": "Missing"})
+    result = report.run_report(ROOT, tmp_path, audit_json=SAMPLE, pdf="none")
+    assert Path(result["html"]).is_file() and result["deep_dives"] == {}
+    assert "deep-dive notebook not found" in result["errors"]["deep dive nowhere"]
 
 
 def test_executed_notebook(rendered):
@@ -975,12 +1464,15 @@ def test_html_shows_the_report_and_no_code(rendered):
     # plain tables, images inline with alt text, no scripts
     assert '<table class="sa-table' in html and "<script" not in html
     images = re.findall(r"<img [^>]*>", html)
-    assert len(images) == 5 and all('src="data:image/png;base64,' in img for img in images), (
-        "scores, index coverage, connection budget, bundle by kind, bytes per package"
+    assert len(images) == 6 and all('src="data:image/png;base64,' in img for img in images), (
+        "scores, index coverage, connection budget, bundle by kind, bytes per package, live connections"
     )
     assert text.index("Where the points went") < text.index("Roadmap") < text.index("Phase 1 · Critical fixes")
     assert text.index("Phase 3 · Hardening") < text.index("Findings ¶ By severity")
-    assert text.index("Pools & capacity") < text.index("Front end ¶") < text.index("Deployment ¶ What the deployment")
+    assert text.index("Pools & capacity") < text.index("Front end ¶") < text.index("Infrastructure ¶") < text.index("Live database ¶")
+    assert text.index("Live database ¶") < text.index("Deployment ¶ What the deployment")
+    assert "Third-party APIs called (2)" in text and "Searched: Redis/Valkey clients" in text
+    assert "user=postgres dbname=booking host=127.0.0.1 port=55551 password=***" in text and "Shadow database" in text
     assert "Initial JavaScript: 119.2 kB gzip in 4 files" in text
     assert any('alt="Area scores: Database queries &amp; indexes 42.9%' in img for img in images)
     assert "{&#x27;" not in html and "{'" not in text, "no raw dict reprs"
@@ -1019,7 +1511,8 @@ def test_pdf_failure_keeps_the_html(tmp_path, monkeypatch, caplog):
         raise OSError("printer on fire")
 
     monkeypatch.setattr(report, "_weasyprint_pdf", broken)
-    result = report.run_report(ROOT, tmp_path, audit_json=SAMPLE, pdf="weasyprint")
+    result = report.run_report(ROOT, tmp_path, audit_json=SAMPLE, pdf="weasyprint", deep_dives=False)
+    assert result["deep_dives"] == {} and "deep_dives" not in result["timings"]
     assert result["pdf"] is None and Path(result["html"]).is_file()
     assert "printer on fire" in result["errors"]["pdf"] and str(result["html"]) in result["errors"]["pdf"]
     assert "printer on fire" in caplog.text
@@ -1044,3 +1537,9 @@ def test_scan_in_the_kernel_writes_readiness_json(tmp_path):
     text = visible_text(Path(result["html"]).read_text(encoding="utf-8"))
     assert f"Production readiness: {doc['target']['name']}" in text
     assert present.fmt_pct(doc["scorecard"]["overall"]) in text
+    # the deep dives render the document the main notebook scanned and wrote, not a scan of their own
+    assert result["errors"] == {} and set(result["deep_dives"]) == set(report.DEEP_DIVES)
+    nb = nbformat.read(tmp_path / "database.ipynb", as_version=4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert str(tmp_path / "readiness.json") in injected.source
+    assert f"Database: {doc['target']['name']}" in visible_text(result["deep_dives"]["database"].read_text(encoding="utf-8"))

@@ -284,3 +284,18 @@ def pooler_urls_frame(doc: Mapping) -> pd.DataFrame:
         for u in dicts(deploy_of(doc).get("pooler_urls"))
     ]
     return pd.DataFrame(rows, columns=["Location", "Through a pooler because"])
+
+
+def env_frame(doc: Mapping) -> pd.DataFrame:
+    """Settings read from ``.env.example``-style files and compose (secrets are masked in the document)."""
+    env = deploy_of(doc).get("env")
+    rows = [
+        {
+            "Name": name,
+            "Value": fmt_value(item.get("value")) if isinstance(item, Mapping) else fmt_value(item),
+            "Service": (item.get("service") or "") if isinstance(item, Mapping) else "",
+            "Location": location(item.get("path"), item.get("line")) if isinstance(item, Mapping) else "",
+        }
+        for name, item in sorted(env.items())
+    ] if isinstance(env, Mapping) else []
+    return pd.DataFrame(rows, columns=["Name", "Value", "Service", "Location"])

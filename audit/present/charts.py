@@ -14,6 +14,7 @@ from audit.present.capacity import connection_budget_frame
 from audit.present.database import index_coverage_frame
 from audit.present.format import GRADE_COLORS, default_grade_bands, fmt_known, fmt_pct, grade_for, is_missing
 from audit.present.frontend import bytes_by_kind_frame, packages_frame, packages_info
+from audit.present.live import connection_bars_frame
 from audit.present.load import areas_of, get
 
 CHART_WIDTH_IN = 7.0  # A4 (210 mm) minus the report's 14 mm margins each side is 7.2 in
@@ -173,6 +174,40 @@ def connection_budget_chart(doc: Mapping):
         + "; ".join(f"{b} {fmt_known(v)}" for b, v in zip(frame["Bar"], frame["Connections"]))
         + (f"; bottleneck: {bottleneck}" if bottleneck else "")
     )
+    return fig
+
+
+def live_connections_chart(doc: Mapping):
+    """The live database's connections: in use now, what the pools found in the code can open
+    (per process × processes, from the capacity estimate) and the server's max_connections.
+    The pools' bar is red when they can open more than the server allows; unknown bars say so."""
+    import seaborn as sns
+
+    frame = connection_bars_frame(doc)
+    fig = _new_figure(1.7 if not frame.empty else 0.6)
+    ax = fig.add_subplot()
+    _style_axes(ax)
+    if frame.empty:
+        return _empty(fig, ax, "No live database was read", "Live connections: no live database was read")
+
+    values = [0.0 if is_missing(v) else float(v) for v in frame["Connections"]]
+    in_use, pools, server = frame["Connections"]
+    over = not is_missing(pools) and not is_missing(server) and float(pools) > float(server)
+    colors = {"In use now": NEED, "Pools × processes": LIMIT_SHORT if over else LIMIT_OTHER, "max_connections": LIMIT_OK}
+    plot = pd.DataFrame({"Bar": frame["Bar"], "Connections": values})
+    sns.barplot(data=plot, x="Connections", y="Bar", hue="Bar", palette=colors, legend=False, ax=ax, orient="h", width=0.6, saturation=1)
+    top = max(values + [1.0])
+    for i, (bar, value) in enumerate(zip(frame["Bar"], frame["Connections"])):
+        text = fmt_known(value)
+        if bar == "In use now" and not is_missing(value) and not is_missing(server) and float(server):
+            text += f" ({fmt_pct(round(100 * float(value) / float(server), 1))} of max_connections)"
+        if bar == "Pools × processes" and over:
+            text += "  ← more than the server allows"
+        ax.text((0 if is_missing(value) else float(value)) + top * 0.01, i, text, va="center", ha="left", fontsize=9.5, color=INK)
+    ax.set_xlim(0, top * 1.45)
+    ax.set_xlabel("Connections", fontsize=9.5)
+    ax.set_ylabel("")
+    fig.set_label("Live connections: " + "; ".join(f"{b} {fmt_known(v)}" for b, v in zip(frame["Bar"], frame["Connections"])))
     return fig
 
 

@@ -212,3 +212,92 @@ def query_findings_frame(doc: Mapping, sql_chars: int = 150) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     rows.sort(key=lambda r: (r["_rank"], r["_where"]))
     return pd.DataFrame(rows)[cols]
+
+
+# --------------------------------------------------------------------------- the deep dive's full lists
+
+
+def indexes_frame(doc: Mapping) -> pd.DataFrame:
+    """Every index of the schema model: table, columns, method, unique / partial, how it was created."""
+    cols = ["Index", "Table", "Key columns", "Method", "Kind", "Defined at"]
+    rows = []
+    for i in dicts(get(doc, "facts", "schema", "indexes")):
+        kind = [k for k, on in (("unique", i.get("unique")), ("partial", i.get("partial")), ("from a constraint", i.get("implicit")),
+                                ("concurrently", i.get("concurrently"))) if on]
+        if i.get("partial") and i.get("where"):
+            kind.append(f"where {i['where']}")
+        rows.append(
+            {
+                "Index": i.get("name", ""),
+                "Table": i.get("table", ""),
+                "Key columns": ", ".join(str(c) for c in i.get("columns") or []),
+                "Method": i.get("method") or "",
+                "Kind": "; ".join(kind),
+                "Defined at": location(i.get("path"), i.get("line")),
+            }
+        )
+    return pd.DataFrame(rows, columns=cols)
+
+
+def foreign_keys_frame(doc: Mapping) -> pd.DataFrame:
+    """Every foreign key of the schema model, and whether the db.unindexed-fk check found it without an index."""
+    cols = ["Table", "Key columns", "References", "Indexed", "Defined at"]
+    unindexed = {
+        (get(f, "subject", "table"), tuple(get(f, "subject", "columns") or ()))
+        for f in findings_of(doc)
+        if f.get("check") == "db.unindexed-fk"
+    }
+    rows = []
+    for fk in dicts(get(doc, "facts", "schema", "foreign_keys")):
+        ref = fk.get("references") if isinstance(fk.get("references"), Mapping) else {}
+        columns = tuple(fk.get("columns") or ())
+        rows.append(
+            {
+                "Table": fk.get("table", ""),
+                "Key columns": ", ".join(columns),
+                "References": f"{ref.get('table', '')}({', '.join(ref.get('columns') or [])})",
+                "Indexed": "no (db.unindexed-fk)" if (fk.get("table"), columns) in unindexed else "yes",
+                "Defined at": location(fk.get("path"), fk.get("line")),
+            }
+        )
+    return pd.DataFrame(rows, columns=cols)
+
+
+def policies_frame(doc: Mapping) -> pd.DataFrame:
+    """Row-level-security policies: table, command, roles, the USING / WITH CHECK expressions."""
+    cols = ["Table", "Policy", "Command", "Roles", "Using / with check", "Defined at"]
+    rows = [
+        {
+            "Table": p.get("table", ""),
+            "Policy": p.get("name", ""),
+            "Command": p.get("command") or "ALL",
+            "Roles": ", ".join(p.get("roles") or []),
+            "Using / with check": "\n".join(x for x in (f"using {p['using']}" if p.get("using") else "",
+                                                        f"with check {p['with_check']}" if p.get("with_check") else "") if x),
+            "Defined at": location(p.get("path"), p.get("line")),
+        }
+        for p in dicts(get(doc, "facts", "schema", "policies"))
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def all_queries_frame(doc: Mapping, sql_chars: int = 200) -> pd.DataFrame:
+    """Every query found in the code: where, its source, the tables it reads, its SQL, and flags."""
+    cols = ["Location", "Source", "Tables", "Query", "Notes"]
+    rows = []
+    for q in queries_of(doc):
+        shape = q.get("shape") if isinstance(q.get("shape"), Mapping) else {}
+        notes = [n for n, on in (("in a loop", q.get("in_loop")), ("SELECT *", shape.get("select_star")),
+                                 ("OFFSET", shape.get("offset"))) if on]
+        if q.get("error"):
+            notes.append(f"not parsed: {q['error']}")
+        rows.append(
+            {
+                "Location": location(q.get("path"), q.get("line")),
+                "Source": q.get("source", ""),
+                "Tables": ", ".join(shape.get("tables") or []),
+                "Query": shorten(q.get("sql"), sql_chars),
+                "Notes": "; ".join(notes),
+            }
+        )
+    return pd.DataFrame(rows, columns=cols)

@@ -37,7 +37,8 @@ FORMATS: dict[str, Callable[[Any], str]] = {
 }
 CODE_COLUMNS = {
     "Path", "Location", "Defined at", "Evidence", "Settings as written", "Defaults applied", "Table", "Query", "Setting",
-    "Asset", "Config",
+    "Asset", "Config", "Definition", "Definitions", "Statement", "Index", "Index names", "Constraint", "Suggested index",
+    "Sequence",
 }
 NUMERIC_COLUMNS = {
     "Available", "Lost", "Score", "Weight", "Findings", "Points available", "Points lost", "Max connections",
@@ -45,6 +46,8 @@ NUMERIC_COLUMNS = {
     "Current", "Required", "Scale factor", "Connections needed", "Change", "Count",
     "Gain (points)", "Raw (kB)", "Gzip (kB)", "Brotli (kB)", "kB", "Initial (kB)", "Lazy (kB)",
     "Bandwidth (Mbit/s)", "Latency (ms)", "Round trips", "Time (s)",
+    "Scans", "Seq scans", "Rows per scan", "Index scans", "Live rows", "Dead rows", "Calls", "Total (ms)", "Mean (ms)",
+    "Cost", "Cost before", "Cost after", "Last value", "Limit", "Transaction ID age", "Blocks",
 }
 
 
@@ -79,7 +82,9 @@ def html_table(
         return multiline(value)
 
     def td_class(col: str) -> str:
-        classes = [c for c, on in (("sa-num", col in NUMERIC_COLUMNS), ("sa-code", col in CODE_COLUMNS)) if on]
+        # a column with its own formatter styles its cells itself (no monospace for the whole cell)
+        code_cell = col in CODE_COLUMNS and not (formats and col in formats)
+        classes = [c for c, on in (("sa-num", col in NUMERIC_COLUMNS), ("sa-code", code_cell)) if on]
         return f' class="{" ".join(classes)}"' if classes else ""
 
     parts = [f'<table class="sa-table {esc(css_class)}">']

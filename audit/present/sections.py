@@ -320,24 +320,27 @@ def _roadmap_check(value: Any) -> str:
 # --------------------------------------------------------------------------- findings
 
 
-def _evidence_html(evidence: Iterable[Mapping]) -> str:
+def _evidence_html(evidence: Iterable[Mapping], limit: int | None = EVIDENCE_PER_FINDING, chars: int | None = EVIDENCE_CHARS) -> str:
+    """Evidence lines (the first ``limit``, all with None), details cut at ``chars`` (whole with None)."""
     items = []
     evidence = dicts(evidence)
-    for e in evidence[:EVIDENCE_PER_FINDING]:
+    shown = evidence if limit is None else evidence[:limit]
+    for e in shown:
         loc = location(e.get("path"), e.get("line"))
-        detail = shorten(e.get("detail"), EVIDENCE_CHARS)
+        detail = shorten(e.get("detail"), chars) if chars is not None else " ".join(str(e.get("detail") or "").split())
         loc_html = f'<div class="sa-evloc">{esc(loc)}</div>' if loc else ""
         detail_html = f'<div class="sa-evdetail">{esc(detail)}</div>' if detail else ""
         items.append(f'<div class="sa-evline">{loc_html}{detail_html}</div>')
-    if len(evidence) > EVIDENCE_PER_FINDING:
-        items.append(f'<div class="sa-evline sa-evmore">+{len(evidence) - EVIDENCE_PER_FINDING} more evidence lines</div>')
+    if len(evidence) > len(shown):
+        items.append(f'<div class="sa-evline sa-evmore">+{len(evidence) - len(shown)} more evidence lines</div>')
     return "".join(items) or "–"
 
 
-def findings_html(doc: Mapping, per_check: int | None = FINDINGS_PER_CHECK) -> str:
+def findings_html(doc: Mapping, per_check: int | None = FINDINGS_PER_CHECK, full_evidence: bool = False) -> str:
     """Findings per severity, grouped by check: the check and why
     it matters once, then each finding's title, evidence and fix. A check with more than
-    ``per_check`` findings shows the first ones and a "+K more" line (``None`` shows all)."""
+    ``per_check`` findings shows the first ones and a "+K more" line (``None`` shows all).
+    ``full_evidence`` lists every evidence line of a finding, its detail uncut (the deep dives)."""
     groups = finding_groups(doc, per_check)
     if not groups:
         return _empty("No findings.")
@@ -375,7 +378,7 @@ def findings_html(doc: Mapping, per_check: int | None = FINDINGS_PER_CHECK) -> s
                     f'<tr class="sa-finding sa-finding-{esc(sev)}{" sa-single" if single else ""}">'
                     f'<td><div class="sa-ftitle">{prose(f.get("title", ""))}</div>{check_html}'
                     + (f'<div class="sa-why">{prose(why)}</div>' if why else "")
-                    + f'</td><td class="sa-evidence">{_evidence_html(f.get("evidence") or [])}</td><td>{fix_html}</td></tr>'
+                    + f'</td><td class="sa-evidence">{_evidence_html(f.get("evidence") or [], *((None, None) if full_evidence else ()))}</td><td>{fix_html}</td></tr>'
                 )
             if g["more"]:
                 files = f", in {plural(g['more_files'], 'file')}," if g["more_files"] else ""
@@ -405,9 +408,9 @@ def schema_html(doc: Mapping) -> str:
     )
 
 
-def queries_html(doc: Mapping) -> str:
-    """The queries the code runs: counts per source, index coverage of their filters, and the
-    queries that findings cite."""
+def queries_html(doc: Mapping, coverage_tables: int | None = COVERAGE_TABLES) -> str:
+    """The queries the code runs: counts per source, index coverage of their filters (at most
+    ``coverage_tables`` tables in the chart, all with None), and the queries that findings cite."""
     q = queries_summary(doc)
     if not q["present"]:
         return _empty("The document has no query facts (facts.queries).")
@@ -427,7 +430,8 @@ def queries_html(doc: Mapping) -> str:
     coverage = index_coverage_frame(doc)
     if not coverage.empty:
         served, total = int(coverage["Served"].sum()), int(coverage["Queries"].sum())
-        more = len(coverage) - COVERAGE_TABLES
+        limit = len(coverage) if coverage_tables is None else coverage_tables
+        more = len(coverage) - limit
         caption = (
             f"<strong>Coverage of discovered queries by indexes</strong>: {served} of {total} "
             "query-table pairs served. A query counts once for every table its WHERE filters or its ORDER BY "
@@ -435,9 +439,9 @@ def queries_html(doc: Mapping) -> str:
             "table cites its <code>path:line</code> (no index leads with the column it filters or sorts on); "
             "otherwise it counts as served: an index leads with the column, or the lookup is by a key. "
             "Read from the code and the migrations, not from a query plan."
-            + (f" The {COVERAGE_TABLES} tables with the most unserved queries are shown; {more} more are not." if more > 0 else "")
+            + (f" The {limit} tables with the most unserved queries are shown; {more} more are not." if more > 0 else "")
         )
-        parts.append(figure_html(index_coverage_chart(doc, limit=COVERAGE_TABLES), caption))
+        parts.append(figure_html(index_coverage_chart(doc, limit=limit), caption))
     findings = query_findings_frame(doc)
     parts.append(f"<h3>Queries with findings ({len(findings)})</h3>")
     parts.append(
@@ -618,9 +622,10 @@ def _signals_html(doc: Mapping) -> str:
     return _note("React source: " + esc("; ".join(signals)) + ".") if signals else ""
 
 
-def frontend_html(doc: Mapping) -> str:
+def frontend_html(doc: Mapping, asset_rows: int | None = ASSET_ROWS, package_bars: int | None = PACKAGE_BARS) -> str:
     """The Vite app(s) and their config, the initial JavaScript against its budget, the built
-    assets, initial against lazy bytes per kind, bytes per npm package and the download time."""
+    assets (the ``asset_rows`` largest, all with None), initial against lazy bytes per kind, bytes
+    per npm package (``package_bars`` heaviest, all with None) and the download time."""
     s = frontend_summary(doc)
     if not s["present"]:
         return _empty("No front end was found: no Vite app (a vite.config or an index.html with a vite dependency).")
@@ -668,7 +673,7 @@ def frontend_html(doc: Mapping) -> str:
                 "the build has neither Vite's <code>.vite/manifest.json</code> nor an <code>index.html</code>."
             )
         )
-    assets = assets_frame(doc, limit=ASSET_ROWS)
+    assets = assets_frame(doc, limit=asset_rows)
     kb_formats = {c: _kb_cell for c in ("Raw (kB)", "Gzip (kB)", "Brotli (kB)")}
     parts.append(
         html_table(
@@ -694,8 +699,9 @@ def frontend_html(doc: Mapping) -> str:
     if info["from_sourcemaps"]:
         parts.append(
             figure_html(
-                package_chart(doc, limit=PACKAGE_BARS),
-                f"<strong>The {PACKAGE_BARS} heaviest packages</strong>, minified and before compression, attributed "
+                package_chart(doc, limit=package_bars),
+                f"<strong>{'Every package' if package_bars is None else f'The {package_bars} heaviest packages'}</strong>, "
+                "minified and before compression, attributed "
                 f"through the source maps; <em>(app code)</em> is the app's own source. {esc(info['note'])}.",
             )
         )
