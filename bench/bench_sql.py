@@ -7,7 +7,8 @@ Baselines, each run in a fresh process, --repeat times (median reported):
   pure sqlglot   the same code in a process whose import system ignores sqlglotc's .so files
   rg             ripgrep over the same files the step reads: the floor of just reading them
 With --pure-python, also `pure sqlglot (venv)`: the step run by another interpreter (a venv with plain
-sqlglot), to cross-check the import switch. Prints a Markdown table, writes bench/results/<name>.json.
+sqlglot), to cross-check the import switch. With --commit worktree (or a revision) the workers run a
+frozen copy of the package. Prints a Markdown table, writes bench/results/<name>.json.
 """
 
 from __future__ import annotations
