@@ -75,12 +75,15 @@ def _same_shape(a: Index, b: Index) -> bool:
 def duplicate_index(facts: Facts, spec: CheckSpec) -> Outcome:
     if not facts.has_schema:
         return _no_schema()
-    findings, indexes = [], sorted(facts.schema.indexes.values(), key=lambda i: (i.table, i.implicit, i.name))
-    for n, a in enumerate(indexes):
-        for b in indexes[:n]:
-            if _same_shape(a, b) and a.columns == b.columns and a.unique == b.unique and not a.implicit:
-                findings.append(_index_finding(spec, a, b, "is identical to"))
-                break
+    findings, by_table = [], {}
+    for i in sorted(facts.schema.indexes.values(), key=lambda i: (i.table, i.implicit, i.name)):
+        by_table.setdefault(i.table, []).append(i)  # identical indexes share a table: compare within it
+    for indexes in by_table.values():
+        for n, a in enumerate(indexes):
+            twin = next((b for b in indexes[:n] if _same_shape(a, b) and a.columns == b.columns
+                         and a.unique == b.unique), None)
+            if twin is not None and not a.implicit:
+                findings.append(_index_finding(spec, a, twin, "is identical to"))
     return Outcome.from_findings(findings)
 
 

@@ -119,9 +119,14 @@ _DECLARATIONS = "(variable_declarator name: (identifier) @name value: (_) @value
 _last: list = [None, None]  # the last tree indexed and its declarations: files are read one at a time
 
 
+@lru_cache(maxsize=None)
+def _declaration_query(lang: ts.Language) -> ts.Query:
+    return ts.Query(lang, _DECLARATIONS)
+
+
 def _declarations(tree: ts.Tree) -> dict[str, list[tuple[int, ts.Node]]]:
     if _last[0] is not tree:
-        cursor = ts.QueryCursor(ts.Query(tree.language, _DECLARATIONS))
+        cursor = ts.QueryCursor(_declaration_query(tree.language))
         found: dict[str, list[tuple[int, ts.Node]]] = {}
         for _, caps in cursor.matches(tree.root_node):
             found.setdefault(text(caps["name"][0]), []).append((caps["name"][0].start_byte, caps["value"][0]))
