@@ -102,7 +102,8 @@ def load_catalog(profile: Profile) -> Catalog:
     for doc in raw_areas:
         a = doc["area"]
         if "title" in a:  # a file whose [area] has only an id adds checks to an area defined elsewhere
-            areas[a["id"]] = AreaSpec(a["id"], a["title"], float(a.get("weight", 1)))
+            weight = a.get("profile", {}).get(profile.base, {}).get("weight", a.get("weight", 1))
+            areas[a["id"]] = AreaSpec(a["id"], a["title"], float(weight))
         for c in doc.get("check", []):
             over = c.get("profile", {}).get(profile.base, {})
             checks[c["id"]] = CheckSpec(

@@ -63,7 +63,9 @@ def scorecard(outcomes: dict[str, Outcome], catalog: Catalog, waivers: list[Waiv
             "A decided check is worth its weight; a failed one loses weight x min(1, findings / full_loss_at).",
             "An area scores 100 x (points available - points lost) / points available over its decided checks.",
             f"An area with a critical finding scores at most {cap:g}.",
-            "Overall readiness is the area-weighted mean of the areas that could be scored.",
+            "Overall readiness is the area-weighted mean of the areas that could be scored; the profile sets"
+            " the area weights (areas a small load does without, like caching and read scaling, weigh less"
+            " at 500 users and more at 1M).",
             "Coverage is the weight of decided checks over the weight of applicable ones;"
             " not-applicable and waived checks leave both.",
         ],

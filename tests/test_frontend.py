@@ -375,14 +375,14 @@ def test_truststream_scan_reports_the_seed_weaknesses():
               if c["check"].startswith("fe.")}
     assert status == {
         "fe.initial-js-budget": "pass", "fe.large-chunk": "pass", "fe.legacy-image-formats": "pass",
-        "fe.manualchunks-object-on-vite8": "pass", "fe.no-compression": "fail", "fe.no-error-boundary": "pass",
+        "fe.manualchunks-object-on-vite8": "pass", "fe.no-compression": "pass", "fe.no-error-boundary": "pass",
         "fe.no-lazy-images": "fail", "fe.no-minify": "pass", "fe.no-route-splitting": "pass",
         "fe.query-cache-defaults": "fail", "fe.sourcemaps-in-production": "fail", "fe.warning-limit-raised": "fail"}
     bundle = doc["facts"]["frontend"]["bundle"]
     assert bundle["initial_from"] == "manifest"
     assert bundle["initial"]["js"]["files"] == 4 and 100_000 < bundle["initial"]["js"]["gzip"] < 170_000
     assert {a["path"] for a in bundle["assets"] if a["initial"]} == {
-        "index.html", "assets/index-CIadDu2u.js", "assets/router-CUOzNXZ5.js", "assets/supabase-Cj_qT-nX.js",
+        "index.html", "assets/index-BQPrDLyc.js", "assets/router-CUOzNXZ5.js", "assets/supabase-Cj_qT-nX.js",
         "assets/ui-B0HrS_w2.js", "assets/index-MZH9suvs.css"}
     assert bundle["packages"]["from_sourcemaps"] and bundle["packages"]["items"][0]["package"] == "react-dom"
     by_check = {f["check"]: f for f in doc["findings"]}
@@ -425,6 +425,20 @@ def test_front_end_without_dist_leaves_bundle_checks_undecided(tmp_path):
     assert status["fe.no-compression"] == ("pass", "Vercel compresses text assets (gzip/brotli) by default (vercel.json)")
 
 
+def test_compression_fails_only_where_the_repo_says_how_the_build_is_served(tmp_path):
+    pkg = json.dumps({"devDependencies": {"vite": "^5.0.0"}})
+    nginx = "server {\n  listen 80;\n  root /usr/share/nginx/html;\n}\n"
+    served = {"package.json": pkg, "index.html": HTML, "Dockerfile": "FROM nginx:1.27\nCOPY dist /usr/share/nginx/html\n",
+              "nginx.conf": nginx}
+    status, _ = fe_status(tmp_path / "served", served)
+    assert status["fe.no-compression"][0] == "fail"
+    status, _ = fe_status(tmp_path / "compressed", {**served, "nginx.conf": nginx.replace("listen 80;", "listen 80;\n  gzip on;")})
+    assert status["fe.no-compression"] == ("pass", "gzip on; (nginx.conf:3)")
+    status, _ = fe_status(tmp_path / "bare", {"package.json": pkg, "index.html": HTML})
+    assert status["fe.no-compression"][0] == "undecided"
+    assert "the host decides" in status["fe.no-compression"][1]
+
+
 def test_budget_large_chunk_legacy_images_and_public_maps_from_a_dist(tmp_path):
     big = "export const v=" + json.dumps("x" * 600_000) + ";\n//# sourceMappingURL=big-AAAAAAAA.js.map\n"
     noise = "export const n=" + json.dumps(base64.b64encode(random.Random(6).randbytes(250_000)).decode()) + ";\n"
@@ -439,7 +453,8 @@ def test_budget_large_chunk_legacy_images_and_public_maps_from_a_dist(tmp_path):
         "dist/assets/photo-DDDDDDDD.webp": b"RIFF" + bytes(90_000)})
     assert {k: v[0] for k, v in status.items() if v[0] == "fail"} == {
         "fe.initial-js-budget": "fail", "fe.large-chunk": "fail", "fe.legacy-image-formats": "fail",
-        "fe.no-compression": "fail", "fe.no-route-splitting": "fail", "fe.sourcemaps-in-production": "fail"}
+        "fe.no-route-splitting": "fail", "fe.sourcemaps-in-production": "fail"}
+    assert status["fe.no-compression"][0] == "undecided", "nothing says how the build is served"
     findings = {}
     for f in doc["findings"]:
         findings.setdefault(f["check"], []).append(f)

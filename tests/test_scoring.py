@@ -111,3 +111,14 @@ def test_broken_waiver_file_is_reported(tmp_path, body):
     (tmp_path / "scaleaudit.toml").write_text(body)
     waivers, problems = load_waivers(tmp_path)
     assert waivers == [] and problems
+
+
+def test_profiles_weigh_areas_by_what_their_load_needs():
+    from audit.catalog import load_catalog
+
+    weights = {p: {a: s.weight for a, s in load_catalog(load_profile(p)).areas.items()} for p in ("500", "10k", "1m")}
+    for area in ("caching", "read_scaling", "scaling", "observability"):
+        assert weights["500"][area] < weights["10k"][area] < weights["1m"][area], area
+    assert weights["500"]["database"] == weights["1m"]["database"] == 3
+    custom = load_catalog(load_profile("custom", concurrent_users=2_000_000))
+    assert custom.areas["caching"].weight == weights["1m"]["caching"], "a custom profile takes its base's weights"

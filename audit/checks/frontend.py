@@ -341,6 +341,11 @@ def no_compression(facts: Facts, spec: CheckSpec) -> Outcome:
         return Outcome("pass", note=f"{s['detail']} ({s['path']}{':' + str(s['line']) if s['line'] else ''})")
     if fe.bundle and fe.bundle.precompressed:
         return Outcome("pass", note=f"{len(fe.bundle.precompressed)} precompressed .gz/.br copies in {fe.bundle.dist}")
+    if not fe.deploy_files:
+        return Outcome("undecided", note="the repo does not say how the built front end is served (no host config, "
+                                         "Dockerfile, nginx or Caddy config in the app's folder or above it): the "
+                                         "host decides; Netlify, Vercel, Cloudflare Pages and Firebase compress by "
+                                         "default, a bare S3 bucket or origin server does not")
     evidence = [Evidence("", None, "searched: netlify.toml, vercel.json, firebase.json, staticwebapp.config.json, "
                                    "amplify.yml, _headers, nginx *.conf (gzip/brotli on), Caddyfile (encode), "
                                    "compression middleware dependencies, Vite compression plugins and "

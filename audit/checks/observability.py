@@ -29,11 +29,14 @@ def no_error_tracking(facts: Facts, spec: CheckSpec) -> Outcome:
 def no_metrics(facts: Facts, spec: CheckSpec) -> Outcome:
     if not has_code(facts):
         return Outcome("not_applicable", note="no application code found")
-    server = bool(backends(facts))
+    # a managed platform records its functions' invocations, durations and errors (Supabase, Vercel,
+    # Netlify, Cloudflare): with no server of its own, the app's part is what the browser measures
+    server = bool(infra(facts).of("apps", "server"))
     kinds = METRIC_KINDS if server else METRIC_KINDS | {"web-vitals"}
     found = [s for s in infra(facts).of("monitoring", *(BACKEND if server else CODE)) if s.kind in kinds]
     if found:
-        return Outcome("pass", note=f"metrics: {listed(found)}")
+        functions = "" if server or not backends(facts) else "; the platform records the functions' invocations"
+        return Outcome("pass", note=f"metrics: {listed(found)}{functions}")
     title = "No metrics, tracing or APM found on the server" if server else \
         "No performance metrics (web vitals, RUM or APM) found"
     return absent(spec, title, "monitoring", unused(facts, "monitoring"))

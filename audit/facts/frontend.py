@@ -43,6 +43,8 @@ COMPRESSING_HOSTS = {  # file -> host that serves text assets compressed without
 SERVER_MIDDLEWARE = {"compression": "Express/Connect", "@fastify/compress": "Fastify", "koa-compress": "Koa",
                      "@hono/compress": "Hono"}
 NGINX_COMPRESSION = re.compile(r"^\s*(gzip|gzip_static|brotli|brotli_static)\s+on\s*;", re.M)
+DEPLOY_FILE = re.compile(r"^(dockerfile.*|.*\.dockerfile|(docker-)?compose.*\.ya?ml|.*\.conf|caddyfile|procfile"
+                         r"|fly\.toml|render\.yaml|app\.yaml|_headers|_redirects)$")
 CADDY_ENCODE = re.compile(r"^\s*encode\s+(.*)$", re.M)
 RASTER = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif"}
 TEST_FILE = re.compile(r"(^|/)(__tests__|__mocks__|tests?|e2e|cypress|playwright)/|\.(test|spec|stories|cy)\.[cm]?[jt]sx?$")
@@ -96,6 +98,7 @@ class FrontendFacts:
     apps: list[FrontendApp] = field(default_factory=list)
     source: dict = field(default_factory=dict)
     serving: list = field(default_factory=list)        # {how, path, line, detail}
+    deploy_files: list = field(default_factory=list)   # files near an app that say how it runs (no compression seen)
     source_images: list = field(default_factory=list)  # {path, format, bytes}
     bundle: BundleFacts | None = None
     bundle_note: str = ""
@@ -109,6 +112,7 @@ class FrontendFacts:
             "apps": [asdict(a) for a in self.apps],
             "source": self.source,
             "serving": self.serving,
+            "deploy_files": self.deploy_files,
             "source_images": self.source_images,
             "bundle": self.bundle.to_dict() if self.bundle else None,
             "bundle_note": self.bundle_note,
@@ -124,6 +128,7 @@ def frontend_facts(found: Discovery, dist_dir: Path | None = None) -> FrontendFa
     dirs = reader.source_dirs = _source_dirs(roots, files)
     facts.source = react_signals([f for f in found.of_kind("js") if _in_sources(f.path, dirs)], reader)
     facts.serving = _serving(found, facts.apps)
+    facts.deploy_files = _deploy_files(found, facts.apps)
     shipped = [_join(r, d) for r in roots for d in ("public", "src")]
     facts.source_images = [{"path": f.path, "format": PurePosixPath(f.path).suffix.lower().lstrip("."),
                             "bytes": f.size} for f in found.files
@@ -752,6 +757,14 @@ def _serving(found: Discovery, apps: list[FrontendApp]) -> list[dict]:
                 out.append({"how": "plugin", "path": p["path"], "line": p["line"],
                             "detail": f"{p['package']} writes precompressed copies at build time"})
     return sorted(out, key=lambda r: (r["path"], r["line"] or 0, r["how"]))
+
+
+def _deploy_files(found: Discovery, apps: list[FrontendApp]) -> list[str]:
+    """Container, process and web-server files in an app's folder or above it: the repo says how the
+    app is served, so finding no compression there is a finding, not an unknown."""
+    app_dirs = {d for a in apps for d in _ancestors(a.root)}
+    return sorted(f.path for f in found.files if _dir(f.path) in app_dirs and f.kind != "build_output"
+                  and DEPLOY_FILE.match(PurePosixPath(f.path).name.lower()))
 
 
 def _repo_dist(found: Discovery, apps: list[FrontendApp]) -> str | None:

@@ -25,6 +25,7 @@ create table public.interactions (
 );
 
 create index idx_interactions_user_created on public.interactions (user_id, created_at desc);
+create index idx_interactions_content on public.interactions (content_id);
 
 -- Feed used by the community page when it needs interaction counts.
 create or replace function public.get_community_feed(p_community_id uuid)

@@ -8,6 +8,8 @@ create table public.notifications (
   created_at timestamptz not null default now()
 );
 
+create index idx_notifications_user_created on public.notifications (user_id, created_at desc);
+
 -- Realtime: clients subscribe to new notifications and content changes.
 alter publication supabase_realtime add table public.notifications;
 alter publication supabase_realtime add table public.content;
