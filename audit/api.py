@@ -15,6 +15,7 @@ from audit.discover import discover
 from audit.facts import collect_facts
 from audit.live import live_facts
 from audit.model import Skipped
+from audit.profiles_compare import profile_scores
 from audit.roadmap import roadmap
 from audit.scoring import remaining_findings, scorecard
 from audit.waivers import load_waivers
@@ -61,7 +62,8 @@ def scan(project_path: str, profile: str = "10k", concurrent_users: int | None =
         "skipped": [{"path": s.path, "reason": s.reason} for s in sorted(found.skipped, key=lambda s: (s.path, s.reason))],
         "findings": [f.to_dict() for f in remaining_findings(outcomes, waivers, today)],
         "scorecard": {**scorecard(outcomes, catalog, waivers, today), "capacity": facts.capacity,
-                      "roadmap": roadmap(outcomes, catalog, waivers, today)},
+                      "roadmap": roadmap(outcomes, catalog, waivers, today),
+                      "profiles": profile_scores(facts, waivers, today)},
     }
     if baseline is not None:
         doc["scorecard"]["baseline"] = compare(doc, baseline)
