@@ -5,18 +5,21 @@ from __future__ import annotations
 from audit.model import SEVERITIES
 
 
-def _pct(x) -> str:
-    return "n/a" if x is None else f"{x:.0f}%"
+def _pct(x, digits: int = 0) -> str:
+    return "n/a" if x is None else f"{x:.{digits}f}%"
 
 
 def to_markdown(doc: dict, limit: int = 15) -> str:
     sc, prof = doc["scorecard"], doc["profile"]
     lines = [f"## scaleaudit: {doc['target']['name']} at {prof['concurrent_users']:,} concurrent users", "",
-             f"**Readiness {_pct(sc['overall'])}** (grade {sc['grade']}) · evidence coverage {_pct(sc['coverage'])}"]
+             f"**Readiness {_pct(sc['overall'], 1)}** (grade {sc['grade']}) · evidence coverage {_pct(sc['coverage'])}"]
     base = sc.get("baseline")
     if base and base["overall"]["delta"] is not None:
         lines[-1] += (f" · {base['overall']['delta']:+.1f} points since the baseline "
                       f"({len(base['new'])} new, {len(base['fixed'])} fixed)")
+    profiles = sc.get("profiles") or []
+    if profiles:
+        lines += ["", "At each scale: " + " · ".join(f"{p['profile']} users {_pct(p['overall'], 1)} ({p['grade']})" for p in profiles)]
     critical = [f for f in doc["findings"] if f["severity"] == "critical"]
     if critical:
         lines += ["", "**Critical:**"] + [f"- `{f['check']}` {f['title']}" for f in critical[:5]]

@@ -57,7 +57,7 @@ def test_sarif_of_an_empty_repo_is_valid(tmp_path, sarif_schema):
 def test_markdown_summary(booking):
     md = render(booking, "markdown")
     assert md.startswith("## scaleaudit: booking-api at 10,000 concurrent users")
-    assert f"**Readiness {booking['scorecard']['overall']:.0f}%**" in md
+    assert f"**Readiness {booking['scorecard']['overall']:.1f}%**" in md
     assert "| Horizontal scaling |" in md and "2,666" in md
 
 
