@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from audit.catalog import CheckSpec
 from audit.checks import check
 from audit.checks.fixes import create_index, drop_index
@@ -11,17 +13,24 @@ from audit.model import Evidence, Finding, Outcome
 DSN_NOTE = "no DSN given: live database checks need `--dsn`"
 
 
-def _live(facts: Facts, *probes: str):
-    """(live facts, None) when usable, else (None, the Outcome to return)."""
-    live = getattr(facts, "live", None)
-    if live is None:
-        return None, Outcome("not_applicable", note=DSN_NOTE)
-    if live.error:
-        return None, Outcome("undecided", note=live.error)
-    failed = live.failed(*probes) if probes else ""
-    if failed:
-        return None, Outcome("undecided", note=f"could not read the statistics: {failed}")
-    return live, None
+def live_check(check_id: str, *probes: str):
+    """Register `func(live, facts, spec)` as a check that runs only when the live database and the
+    probes it reads could be read: not applicable without a DSN, undecided when a probe failed."""
+    def register(func):
+        @check(check_id)
+        @functools.wraps(func)
+        def run(facts: Facts, spec: CheckSpec) -> Outcome:
+            live = getattr(facts, "live", None)
+            if live is None:
+                return Outcome("not_applicable", note=DSN_NOTE)
+            if live.error:
+                return Outcome("undecided", note=live.error)
+            failed = live.failed(*probes) if probes else ""
+            if failed:
+                return Outcome("undecided", note=f"could not read the statistics: {failed}")
+            return func(live, facts, spec)
+        return run
+    return register
 
 
 def _size(n: float | int | None) -> str:
@@ -47,11 +56,8 @@ def _ev(live, detail: str) -> Evidence:
     return Evidence("", None, f"{live.dsn}: {detail}")
 
 
-@check("live.connection-headroom")
-def connection_headroom(facts: Facts, spec: CheckSpec) -> Outcome:
-    live, na = _live(facts, "connections", "settings")
-    if na:
-        return na
+@live_check("live.connection-headroom", "connections", "settings")
+def connection_headroom(live, facts: Facts, spec: CheckSpec) -> Outcome:
     max_conn, reserved = live.setting("max_connections"), live.setting("superuser_reserved_connections") or 0
     if not isinstance(max_conn, int):
         return Outcome("undecided", note="max_connections could not be read")
@@ -86,11 +92,8 @@ def _role_timeout(live, name: str) -> list[dict]:
     return [r for r in live.role_settings if r["name"] == name and r["value"] not in ("0", "")]
 
 
-@check("live.settings")
-def settings_sanity(facts: Facts, spec: CheckSpec) -> Outcome:
-    live, na = _live(facts, "settings")
-    if na:
-        return na
+@live_check("live.settings", "settings")
+def settings_sanity(live, facts: Facts, spec: CheckSpec) -> Outcome:
     if not live.settings:
         return Outcome("undecided", note="no settings could be read")
     th, mem = spec.thresholds, (live.memory or {}).get("bytes")
@@ -126,11 +129,8 @@ def settings_sanity(facts: Facts, spec: CheckSpec) -> Outcome:
     return Outcome.from_findings(findings)
 
 
-@check("live.cache-hit-ratio")
-def cache_hit_ratio(facts: Facts, spec: CheckSpec) -> Outcome:
-    live, na = _live(facts, "cache")
-    if na:
-        return na
+@live_check("live.cache-hit-ratio", "cache")
+def cache_hit_ratio(live, facts: Facts, spec: CheckSpec) -> Outcome:
     c = live.cache
     target, min_blocks = float(spec.thresholds.get("min_ratio", 0.99)), int(spec.thresholds.get("min_blocks", 10000))
     decided, findings = False, []
@@ -158,11 +158,8 @@ def _stats_window(live) -> tuple[float | None, str]:
     return up, f"since the statistics began (never reset; server up {_duration(up)})"
 
 
-@check("live.unused-index")
-def unused_index(facts: Facts, spec: CheckSpec) -> Outcome:
-    live, na = _live(facts, "unused_indexes")
-    if na:
-        return na
+@live_check("live.unused-index", "unused_indexes")
+def unused_index(live, facts: Facts, spec: CheckSpec) -> Outcome:
     age, window = _stats_window(live)
     short = age is not None and age < float(spec.thresholds.get("min_stats_days", 7)) * 86400
     caveat = f" (statistics cover only {_duration(age)})" if short else ""
@@ -174,11 +171,8 @@ def unused_index(facts: Facts, spec: CheckSpec) -> Outcome:
         for i in live.indexes.get("unused", [])])
 
 
-@check("live.invalid-index")
-def invalid_index(facts: Facts, spec: CheckSpec) -> Outcome:
-    live, na = _live(facts, "invalid_indexes")
-    if na:
-        return na
+@live_check("live.invalid-index", "invalid_indexes")
+def invalid_index(live, facts: Facts, spec: CheckSpec) -> Outcome:
     return Outcome.from_findings([
         Finding(check=spec.id, title=f"Index {i['index']} on {i['table']} is invalid",
                 subject={"table": i["table"], "index": i["index"]},
@@ -187,11 +181,8 @@ def invalid_index(facts: Facts, spec: CheckSpec) -> Outcome:
         for i in live.indexes.get("invalid", [])])
 
 
-@check("live.duplicate-index")
-def duplicate_index(facts: Facts, spec: CheckSpec) -> Outcome:
-    live, na = _live(facts, "duplicate_indexes")
-    if na:
-        return na
+@live_check("live.duplicate-index", "duplicate_indexes")
+def duplicate_index(live, facts: Facts, spec: CheckSpec) -> Outcome:
     findings = []
     for d in live.indexes.get("duplicate", []):
         keep, *drop = d["indexes"]
@@ -203,11 +194,8 @@ def duplicate_index(facts: Facts, spec: CheckSpec) -> Outcome:
     return Outcome.from_findings(findings)
 
 
-@check("live.unindexed-fk")
-def unindexed_fk(facts: Facts, spec: CheckSpec) -> Outcome:
-    live, na = _live(facts, "unindexed_fks")
-    if na:
-        return na
+@live_check("live.unindexed-fk", "unindexed_fks")
+def unindexed_fk(live, facts: Facts, spec: CheckSpec) -> Outcome:
     return Outcome.from_findings([
         Finding(check=spec.id,
                 title=f"{f['table']}({', '.join(f['columns'])}) references {f['references']} but no index starts with it",
@@ -217,11 +205,8 @@ def unindexed_fk(facts: Facts, spec: CheckSpec) -> Outcome:
         for f in live.indexes.get("unindexed_fks", [])])
 
 
-@check("live.seq-scan-heavy")
-def seq_scan_heavy(facts: Facts, spec: CheckSpec) -> Outcome:
-    live, na = _live(facts, "seq_scans")
-    if na:
-        return na
+@live_check("live.seq-scan-heavy", "seq_scans")
+def seq_scan_heavy(live, facts: Facts, spec: CheckSpec) -> Outcome:
     th = spec.thresholds
     min_rows, min_scans, share = int(th.get("min_rows", 10000)), int(th.get("min_seq_scans", 50)), float(th.get("min_seq_share", 0.5))
     findings = []
@@ -238,11 +223,8 @@ def seq_scan_heavy(facts: Facts, spec: CheckSpec) -> Outcome:
     return Outcome.from_findings(findings)
 
 
-@check("live.pg-stat-statements")
-def pg_stat_statements(facts: Facts, spec: CheckSpec) -> Outcome:
-    live, na = _live(facts, "statements")
-    if na:
-        return na
+@live_check("live.pg-stat-statements", "statements")
+def pg_stat_statements(live, facts: Facts, spec: CheckSpec) -> Outcome:
     s = live.statements
     if s.get("available"):
         return Outcome("pass", note=f"pg_stat_statements {s.get('version', '')}: {s.get('statements', 0)} statements tracked")
@@ -251,11 +233,8 @@ def pg_stat_statements(facts: Facts, spec: CheckSpec) -> Outcome:
                                           evidence=[_ev(live, s.get("reason") or "not available")])])
 
 
-@check("live.slow-statements")
-def slow_statements(facts: Facts, spec: CheckSpec) -> Outcome:
-    live, na = _live(facts, "statements")
-    if na:
-        return na
+@live_check("live.slow-statements", "statements")
+def slow_statements(live, facts: Facts, spec: CheckSpec) -> Outcome:
     s = live.statements
     if not s.get("available"):
         return Outcome("undecided", note=s.get("reason") or "pg_stat_statements not available")
@@ -269,11 +248,8 @@ def slow_statements(facts: Facts, spec: CheckSpec) -> Outcome:
         for q in s.get("top", []) if q["mean_ms"] >= slow and q["calls"] >= calls])
 
 
-@check("live.long-transactions")
-def long_transactions(facts: Facts, spec: CheckSpec) -> Outcome:
-    live, na = _live(facts, "activity")
-    if na:
-        return na
+@live_check("live.long-transactions", "activity")
+def long_transactions(live, facts: Facts, spec: CheckSpec) -> Outcome:
     th = spec.thresholds
     idle, query, xact = (float(th.get("idle_in_transaction_s", 60)), float(th.get("long_query_s", 300)),
                          float(th.get("long_transaction_s", 600)))
@@ -294,11 +270,8 @@ def long_transactions(facts: Facts, spec: CheckSpec) -> Outcome:
     return Outcome.from_findings(findings)
 
 
-@check("live.wraparound")
-def wraparound(facts: Facts, spec: CheckSpec) -> Outcome:
-    live, na = _live(facts, "wraparound")
-    if na:
-        return na
+@live_check("live.wraparound", "wraparound")
+def wraparound(live, facts: Facts, spec: CheckSpec) -> Outcome:
     warn = float(spec.thresholds.get("warn_pct", 50))
     return Outcome.from_findings([
         Finding(check=spec.id, title=f"Database {w['database']} has used {w['pct_of_limit']:.0f}% of its transaction IDs",
@@ -307,11 +280,8 @@ def wraparound(facts: Facts, spec: CheckSpec) -> Outcome:
         for w in live.maintenance.get("wraparound", []) if w["pct_of_limit"] >= warn])
 
 
-@check("live.sequence-limit")
-def sequence_limit(facts: Facts, spec: CheckSpec) -> Outcome:
-    live, na = _live(facts, "sequences")
-    if na:
-        return na
+@live_check("live.sequence-limit", "sequences")
+def sequence_limit(live, facts: Facts, spec: CheckSpec) -> Outcome:
     warn = float(spec.thresholds.get("warn_pct", 75))
     findings = []
     for s in live.maintenance.get("sequences", []):
@@ -325,11 +295,8 @@ def sequence_limit(facts: Facts, spec: CheckSpec) -> Outcome:
     return Outcome.from_findings(findings)
 
 
-@check("live.dead-tuples")
-def dead_tuples(facts: Facts, spec: CheckSpec) -> Outcome:
-    live, na = _live(facts, "dead_tuples")
-    if na:
-        return na
+@live_check("live.dead-tuples", "dead_tuples")
+def dead_tuples(live, facts: Facts, spec: CheckSpec) -> Outcome:
     ratio, rows = float(spec.thresholds.get("min_dead_ratio", 0.2)), int(spec.thresholds.get("min_dead_rows", 10000))
     return Outcome.from_findings([
         Finding(check=spec.id, title=f"{t['table']} is {100 * t['dead_ratio']:.0f}% dead rows",
@@ -341,11 +308,8 @@ def dead_tuples(facts: Facts, spec: CheckSpec) -> Outcome:
         for t in live.tables.get("dead_tuples", []) if t["dead_ratio"] >= ratio and t["n_dead_tup"] >= rows])
 
 
-@check("live.replication")
-def replication(facts: Facts, spec: CheckSpec) -> Outcome:
-    live, na = _live(facts, "replication")
-    if na:
-        return na
+@live_check("live.replication", "replication")
+def replication(live, facts: Facts, spec: CheckSpec) -> Outcome:
     r, th = live.replication, spec.thresholds
     lag_s, lag_b, slot_b = float(th.get("max_lag_s", 30)), int(th.get("max_lag_bytes", 100 * 1024 ** 2)), \
         int(th.get("max_slot_retained_bytes", 1024 ** 3))
