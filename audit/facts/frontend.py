@@ -43,7 +43,7 @@ COMPRESSING_HOSTS = {  # file -> host that serves text assets compressed without
 SERVER_MIDDLEWARE = {"compression": "Express/Connect", "@fastify/compress": "Fastify", "koa-compress": "Koa",
                      "@hono/compress": "Hono"}
 NGINX_COMPRESSION = re.compile(r"^\s*(gzip|gzip_static|brotli|brotli_static)\s+on\s*;", re.M)
-DEPLOY_FILE = re.compile(r"^(dockerfile.*|.*\.dockerfile|(docker-)?compose.*\.ya?ml|.*\.conf|caddyfile|procfile"
+DEPLOY_FILE = re.compile(r"^(dockerfile(?!.*\.dockerignore$).*|.*\.dockerfile|(docker-)?compose.*\.ya?ml|.*\.conf|caddyfile|procfile"
                          r"|fly\.toml|render\.yaml|app\.yaml|_headers|_redirects)$")
 CADDY_ENCODE = re.compile(r"^\s*encode\s+(.*)$", re.M)
 RASTER = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif"}
