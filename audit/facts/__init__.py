@@ -10,11 +10,11 @@ from typing import Any
 
 from audit.catalog import Catalog
 from audit.discover import Discovery
-from audit.facts import js
+from audit.facts import js, trees
 from audit.facts.deploy import Deployment, deployment_facts
 from audit.facts.orm import read_declarations
-from audit.facts.infra import infra_facts
-from audit.facts.frontend import frontend_facts
+from audit.facts.infra import InfraReader
+from audit.facts.frontend import FrontendReader
 from audit.facts.pools import PoolConfig, effective_settings, prisma_pool, python_constants, python_pools
 from audit.facts.pools_js import js_pools
 from audit.facts.queries import Query, js_sql_queries, python_queries, sql_file_queries
@@ -55,7 +55,13 @@ class Facts:
 
 
 def collect_facts(found: Discovery, catalog: Catalog, dist_dir: Path | None = None) -> Facts:
-    """Run every extractor over the discovered files; unreadable ones are added to `skipped`."""
+    """Run every extractor over the discovered files, each file parsed once; unreadable ones are added to
+    `skipped`."""
+    with trees.shared():
+        return _collect(found, catalog, dist_dir)
+
+
+def _collect(found: Discovery, catalog: Catalog, dist_dir: Path | None) -> Facts:
     migrations = found.of_kind("migration_sql") or found.of_kind("schema_sql")
     declared = read_declarations(found)  # ORM models and migration DSLs: the schema when no SQL migrations
     facts = Facts(schema=declared.schema(build_schema(migrations) if migrations else None))
@@ -69,15 +75,19 @@ def collect_facts(found: Discovery, catalog: Catalog, dist_dir: Path | None = No
             facts.queries.extend(python_queries(f.path, f.text or ""))
         except (SyntaxError, ValueError) as exc:
             found.skip(f.path, f"Python could not be parsed (line {getattr(exc, 'lineno', '?')}): not analysed")
-    for f in found.of_kind("js"):
+    facts.deploy = deployment_facts(found.files)
+    for problem in facts.deploy.problems:
+        found.skip(problem["path"], f"config could not be parsed: {problem['reason']}")
+    frontend, infra = FrontendReader(found), InfraReader(found)
+    for f in found.of_kind("js"):  # every reader of the file in turn, then its tree goes
         text = f.text or ""
         facts.pools.extend(js_pools(f.path, text, catalog.defaults))
         if JS_QUERY_HINT.search(text):
             tree, suffix = js.parse(f.path, text)
             facts.queries.extend(js_sql_queries(f.path, tree, suffix) + supabase_queries(f.path, tree, suffix))
-    facts.deploy = deployment_facts(found.files)
-    for problem in facts.deploy.problems:
-        found.skip(problem["path"], f"config could not be parsed: {problem['reason']}")
+        frontend.js_file(f)
+        infra.js_file(f)
+        trees.release("js", f.path, text)
     for f in found.files:
         if f.path.endswith(".prisma") and f.size < 1_000_000:
             pool = prisma_pool(f.path, (found.root / f.path).read_text(encoding="utf-8", errors="replace"),
@@ -85,8 +95,8 @@ def collect_facts(found: Discovery, catalog: Catalog, dist_dir: Path | None = No
             facts.pools.extend([pool] if pool else [])
     for pool in facts.pools:
         resolve_env(pool, facts.deploy.env, catalog.defaults)
-    facts.frontend = frontend_facts(found, dist_dir)
-    facts.infra = infra_facts(found)
+    facts.frontend = frontend.facts(dist_dir)
+    facts.infra = infra.facts()
     facts.pools.sort(key=lambda p: (p.path, p.line))
     facts.queries.sort(key=lambda q: (q.path, q.line, q.sql))
     found.skipped.sort(key=lambda s: (s.path, s.reason))
@@ -98,7 +108,7 @@ def _python_constants(found: Discovery) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for f in found.of_kind("python"):
         try:
-            consts = python_constants(f.text or "")
+            consts = python_constants(f.text or "", f.path)
         except (SyntaxError, ValueError):
             continue  # listed as unparsable when the file itself is read
         if consts:

@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 import yaml
 
 from audit.discover import SourceFile
-from audit.facts import js
+from audit.facts import js, trees
 
 try:
     import tomllib
@@ -435,7 +435,7 @@ def _exec_form(arg: str) -> str:
 def _gunicorn_conf(f: SourceFile, dep: Deployment) -> None:
     """`workers = ...` at the top level of a gunicorn config, read with ast (never imported)."""
     try:
-        tree = ast.parse(f.text, filename=f.path)
+        tree = trees.python(f.path, f.text)
     except (SyntaxError, ValueError, RecursionError) as exc:
         dep.problem(f.path, f"Python could not be parsed (line {getattr(exc, 'lineno', '?')})")
         return

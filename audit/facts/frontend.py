@@ -121,27 +121,52 @@ class FrontendFacts:
 
 def frontend_facts(found: Discovery, dist_dir: Path | None = None) -> FrontendFacts:
     """Front-end facts of the discovered repo; the bundle from `dist_dir`, else from a dist/ in the repo."""
-    files = {f.path: f for f in found.files}
-    reader = _Reader(files)
-    facts = FrontendFacts(apps=_apps(files, reader))
-    roots = [a.root for a in facts.apps if a.kind in BUILT_APPS]
-    dirs = reader.source_dirs = _source_dirs(roots, files)
-    facts.source = react_signals([f for f in found.of_kind("js") if _in_sources(f.path, dirs)], reader)
-    facts.serving = _serving(found, facts.apps)
-    facts.deploy_files = _deploy_files(found, facts.apps)
-    shipped = [_join(r, d) for r in roots for d in ("public", "src")]
-    facts.source_images = [{"path": f.path, "format": PurePosixPath(f.path).suffix.lower().lstrip("."),
-                            "bytes": f.size} for f in found.files
-                           if PurePosixPath(f.path).suffix.lower() in RASTER and any(_under(f.path, d) for d in shipped)]
-    if dist_dir is not None:
-        facts.bundle = measure_dist(Path(dist_dir), _dist_label(Path(dist_dir), found.root))
-    else:
-        dist = _repo_dist(found, facts.apps)
-        if dist is not None:
-            facts.bundle = measure_dist(found.root / dist, dist)
-        elif facts.present:
-            facts.bundle_note = "no built dist/: run with --build or --dist" + _ignored_dist_hint(found)
-    return facts
+    reader = FrontendReader(found)
+    for f in found.of_kind("js"):
+        reader.js_file(f)
+    return reader.facts(dist_dir)
+
+
+class FrontendReader:
+    """Reads the apps and their configs first, then the apps' sources one JS/TS file at a time (`js_file`,
+    so that a caller can read each file with its other extractors in turn), then the rest (`facts`)."""
+
+    def __init__(self, found: Discovery) -> None:
+        self.found = found
+        files = {f.path: f for f in found.files}
+        self.reader = _Reader(files)
+        self.out = FrontendFacts(apps=_apps(files, self.reader))
+        self.roots = [a.root for a in self.out.apps if a.kind in BUILT_APPS]
+        self.reader.source_dirs = _source_dirs(self.roots, files)
+        self.out.source = {"files_scanned": 0, "dynamic_imports": [], "error_boundaries": [], "query_clients": [],
+                           "query_hooks": [], "images": []}
+
+    def js_file(self, f: SourceFile) -> None:
+        """React signals of one file, when it is in an app's sources (files come in path order)."""
+        if _in_sources(f.path, self.reader.source_dirs):
+            self.out.source["files_scanned"] += 1
+            react_signals(f, self.reader, self.out.source)
+
+    def facts(self, dist_dir: Path | None = None) -> FrontendFacts:
+        """The facts, with the bundle from `dist_dir`, else from a dist/ in the repo."""
+        found, facts = self.found, self.out
+        for key in ("dynamic_imports", "error_boundaries", "query_clients", "query_hooks", "images"):
+            facts.source[key].sort(key=lambda r: (r["path"], r["line"], str(r)))
+        facts.serving = _serving(found, facts.apps)
+        facts.deploy_files = _deploy_files(found, facts.apps)
+        shipped = [_join(r, d) for r in self.roots for d in ("public", "src")]
+        facts.source_images = [{"path": f.path, "format": PurePosixPath(f.path).suffix.lower().lstrip("."),
+                                "bytes": f.size} for f in found.files
+                               if PurePosixPath(f.path).suffix.lower() in RASTER and any(_under(f.path, d) for d in shipped)]
+        if dist_dir is not None:
+            facts.bundle = measure_dist(Path(dist_dir), _dist_label(Path(dist_dir), found.root))
+        else:
+            dist = _repo_dist(found, facts.apps)
+            if dist is not None:
+                facts.bundle = measure_dist(found.root / dist, dist)
+            elif facts.present:
+                facts.bundle_note = "no built dist/: run with --build or --dist" + _ignored_dist_hint(found)
+        return facts
 
 
 class BuildError(RuntimeError):
@@ -628,38 +653,34 @@ def _returns(body: ts.Node) -> list[ts.Node]:
 
 # --- React signals -----------------------------------------------------------------------------
 
-def react_signals(files: list[SourceFile], reader: _Reader) -> dict:
-    """Route splitting, error boundaries, query-cache defaults and <img> attributes in the app's sources."""
-    out = {"files_scanned": len(files), "dynamic_imports": [], "error_boundaries": [], "query_clients": [],
-           "query_hooks": [], "images": []}
-    hints = ("import(", "lazy", "QueryClient", "useQuery", "useSuspenseQuery", "useInfiniteQuery", "useQueries",
-             "<img", "componentDidCatch", "getDerivedStateFromError", "ErrorBoundary", "errorElement", "SWRConfig")
-    for sf in sorted(files, key=lambda f: f.path):
-        text = sf.text or ""
-        if not any(h in text for h in hints):
-            continue
-        f = _File(sf.path, text)
-        _calls(f, reader, out)
-        classes = {caps["method"][0].parent.parent for caps in js.matches(f.tree, f.suffix, _METHODS)
-                   if js.text(caps["name"][0]) in {"componentDidCatch", "getDerivedStateFromError"}}
-        for cls in sorted(classes, key=lambda c: c.start_byte):
-            out["error_boundaries"].append({"kind": f"class {js.text(cls.child_by_field_name('name'))}",
-                                            "path": f.path, "line": js.line(cls)})
-        for caps in js.matches(f.tree, f.suffix, _IMPORTS):
-            module = js.string_value(caps["src"][0])
-            if module in ERROR_BOUNDARY_MODULES and "ErrorBoundary" in js.text(caps["imp"][0]):
-                out["error_boundaries"].append({"kind": module, "path": f.path, "line": js.line(caps["imp"][0])})
-        for caps in js.matches(f.tree, f.suffix, _KEYS):
-            if js.text(caps["key"][0]) in {"errorElement", "ErrorBoundary"}:
-                out["error_boundaries"].append({"kind": "router route", "path": f.path, "line": js.line(caps["pair"][0])})
-        for caps in js.matches(f.tree, f.suffix, _NEWS):
-            if js.text(caps["ctor"][0]).rsplit(".", 1)[-1] == "QueryClient":
-                out["query_clients"].append(_query_client(caps["new"][0], caps["args"][0], f, reader))
-        if f.suffix in {".tsx", ".jsx", ".js", ".mjs", ".cjs"}:
-            _jsx(f, reader, out)
-    for key in ("dynamic_imports", "error_boundaries", "query_clients", "query_hooks", "images"):
-        out[key].sort(key=lambda r: (r["path"], r["line"], str(r)))
-    return out
+REACT_HINTS = ("import(", "lazy", "QueryClient", "useQuery", "useSuspenseQuery", "useInfiniteQuery", "useQueries",
+               "<img", "componentDidCatch", "getDerivedStateFromError", "ErrorBoundary", "errorElement", "SWRConfig")
+
+
+def react_signals(sf: SourceFile, reader: _Reader, out: dict) -> None:
+    """Route splitting, error boundaries, query-cache defaults and <img> attributes of one source file."""
+    text = sf.text or ""
+    if not any(h in text for h in REACT_HINTS):
+        return
+    f = _File(sf.path, text)
+    _calls(f, reader, out)
+    classes = {caps["method"][0].parent.parent for caps in js.matches(f.tree, f.suffix, _METHODS)
+               if js.text(caps["name"][0]) in {"componentDidCatch", "getDerivedStateFromError"}}
+    for cls in sorted(classes, key=lambda c: c.start_byte):
+        out["error_boundaries"].append({"kind": f"class {js.text(cls.child_by_field_name('name'))}",
+                                        "path": f.path, "line": js.line(cls)})
+    for caps in js.matches(f.tree, f.suffix, _IMPORTS):
+        module = js.string_value(caps["src"][0])
+        if module in ERROR_BOUNDARY_MODULES and "ErrorBoundary" in js.text(caps["imp"][0]):
+            out["error_boundaries"].append({"kind": module, "path": f.path, "line": js.line(caps["imp"][0])})
+    for caps in js.matches(f.tree, f.suffix, _KEYS):
+        if js.text(caps["key"][0]) in {"errorElement", "ErrorBoundary"}:
+            out["error_boundaries"].append({"kind": "router route", "path": f.path, "line": js.line(caps["pair"][0])})
+    for caps in js.matches(f.tree, f.suffix, _NEWS):
+        if js.text(caps["ctor"][0]).rsplit(".", 1)[-1] == "QueryClient":
+            out["query_clients"].append(_query_client(caps["new"][0], caps["args"][0], f, reader))
+    if f.suffix in {".tsx", ".jsx", ".js", ".mjs", ".cjs"}:
+        _jsx(f, reader, out)
 
 
 def _calls(f: _File, reader: _Reader, out: dict) -> None:

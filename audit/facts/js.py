@@ -9,6 +9,8 @@ import tree_sitter as ts
 import tree_sitter_javascript as tsjs
 import tree_sitter_typescript as tsts
 
+from audit.facts import trees
+
 PARSE_FUNCS = {"parseInt", "Number", "parseFloat"}
 
 
@@ -27,10 +29,9 @@ def query(suffix: str, source: str) -> ts.Query:
 
 
 def parse(path: str, text: str) -> tuple[ts.Tree, str]:
-    """Parse a JS/TS file; returns the tree and the suffix used to pick its grammar."""
+    """Parse a JS/TS file (once per scan, see `trees`); returns the tree and the suffix that picked its grammar."""
     suffix = PurePosixPath(path).suffix.lower()
-    parser = ts.Parser(language(suffix))
-    return parser.parse(text.encode("utf-8")), suffix
+    return trees.cached("js", path, text, lambda: (ts.Parser(language(suffix)).parse(text.encode("utf-8")), suffix))
 
 
 def matches(tree: ts.Tree, suffix: str, source: str) -> list[dict[str, list[ts.Node]]]:

@@ -6,6 +6,8 @@ import ast
 import re
 from dataclasses import dataclass, field
 
+from audit.facts import trees
+
 
 SQLALCHEMY_FUNCS = {"create_engine", "create_async_engine"}
 ASYNCPG_FUNCS = {"create_pool"}
@@ -121,11 +123,11 @@ def _python_library(name: str, source: str) -> str | None:
     return None
 
 
-def python_constants(source: str) -> dict:
+def python_constants(source: str, path: str = "<unknown>") -> dict:
     """Module-level `NAME = 10` / `NAME = int(os.getenv("X", 10))`, and pydantic settings fields
     (`db_pool_size: int = 10` in a BaseSettings class, read from env DB_POOL_SIZE) as `.db_pool_size`."""
     out: dict = {}
-    tree = ast.parse(source)
+    tree = trees.python(path, source)
     for node in tree.body:
         target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else \
             node.target if isinstance(node, ast.AnnAssign) and node.value is not None else None
@@ -222,8 +224,8 @@ def python_pools(path: str, source: str, defaults: dict, constants: dict | None 
     Raises SyntaxError for the caller to record."""
     if not any(k in source for k in ("sqlalchemy", "asyncpg", "psycopg_pool", "DATABASES")):
         return []
-    tree = ast.parse(source, filename=path)
-    scope = {**imported_constants(path, tree, constants or {}), **python_constants(source)}  # own names win
+    tree = trees.python(path, source)
+    scope = {**imported_constants(path, tree, constants or {}), **python_constants(source, path)}  # own names win
     pools = django_pools(path, tree, defaults, scope)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):

@@ -6,7 +6,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from audit.facts import js
+from audit.facts import js, trees
 from audit.facts.sqlquery import Shape, analyze
 from audit.facts.sqltext import split_statements
 
@@ -123,7 +123,7 @@ def python_queries(path: str, source: str) -> list[Query]:
     if not re.search(r"(?i)\b(select|insert|update|delete)\b", source):
         return []
     v = _PyVisitor(path)
-    v.visit(ast.parse(source, filename=path))
+    v.visit(trees.python(path, source))
     return v.queries
 
 

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from audit.discover import Discovery
+from audit.discover import Discovery, SourceFile
 from audit.facts.infra import js_code, js_traffic, py_code
 from audit.facts.infra.config import config_signals, named_settings
 from audit.facts.infra.known import THIRD_PARTY_SDKS, js_lib, line_of, mentions
@@ -101,46 +101,66 @@ def _order(s: Signal) -> tuple:
 def infra_facts(found: Discovery) -> Infra:
     """Every infrastructure signal of the discovered files. Files that cannot be parsed are added to
     `found.skipped` (unless an earlier extractor already did)."""
-    runtimes = Runtimes(found.files)
-    skipped = {s.path for s in found.skipped}
+    reader = InfraReader(found)
+    for f in found.of_kind("js"):
+        reader.js_file(f)
+    return reader.facts()
 
-    def problem(path: str, reason: str) -> None:
-        if path not in skipped:
-            skipped.add(path)
-            found.skip(path, reason)
 
-    signals: list[Signal] = []
-    for f in (f for f in found.of_kind("js") if f.text and _worth_parsing(f.text)):
-        ctx = js_code.load(f, runtimes)
+class InfraReader:
+    """Reads JS/TS files one at a time (`js_file`, so that a caller can read each file with its other
+    extractors in turn), then the Python and config files (`facts`)."""
+
+    def __init__(self, found: Discovery) -> None:
+        self.found = found
+        self.runtimes = Runtimes(found.files)
+        self.signals: list[Signal] = []
+
+    def js_file(self, f: SourceFile) -> None:
+        """The signals of one JS/TS file; parsed only when it mentions what the detectors look for."""
+        if not (f.text and _worth_parsing(f.text)):
+            return
+        ctx = js_code.load(f, self.runtimes)
         detectors = (js_code.libraries, js_code.cdn_and_replicas) if ctx.runtime in QUIET else (
             js_code.libraries, js_code.apps, js_code.routes, js_code.http_cache, js_code.cdn_and_replicas,
             js_code.retry_loops, js_traffic.rate_limits, js_traffic.sessions, js_traffic.realtime, js_traffic.outbound)
         for detect in detectors:
             detect(ctx)
-        signals += [s for s in ctx.out if ctx.runtime not in QUIET or s.category in {"load_tests", "cdn"}]
-    python: list[py_code.PyFile] = []
-    for f in (f for f in found.of_kind("python") if f.text):
-        try:
-            ctx = py_code.load(f, runtimes.of(f.path))
-        except (SyntaxError, ValueError, RecursionError) as exc:
-            problem(f.path, f"Python could not be parsed (line {getattr(exc, 'lineno', '?')}): not analysed")
-            continue
-        py_code.libraries(ctx)
-        if ctx.runtime not in QUIET:
-            py_code.code(ctx)
-            py_code.outbound(ctx)
-            python.append(ctx)
-        signals += [s for s in ctx.out if ctx.runtime not in QUIET or s.category == "load_tests"]
-    for f in found.files:
-        if f.kind in {"js", "python"}:
-            if f.text and runtimes.of(f.path) not in QUIET:
-                signals += named_settings(f.path, f.text, runtimes.of(f.path))
-        elif f.kind != "build_output":
-            signals += config_signals(f, problem, runtimes.hosted(f.path))
-    _applied_elsewhere(signals, found, python)
-    _axios_defaults(signals, found)
-    counts = Counter(runtimes.of(f.path) for f in found.of_kind("js", "python"))
-    return Infra(sorted(signals, key=lambda s: (s.category, *_order(s))), dict(counts))
+        self.signals += [s for s in ctx.out if ctx.runtime not in QUIET or s.category in {"load_tests", "cdn"}]
+
+    def facts(self) -> Infra:
+        """The JS/TS signals read so far with those of the Python and config files."""
+        found, runtimes, signals = self.found, self.runtimes, self.signals
+        skipped = {s.path for s in found.skipped}
+
+        def problem(path: str, reason: str) -> None:
+            if path not in skipped:
+                skipped.add(path)
+                found.skip(path, reason)
+
+        python: list[py_code.PyFile] = []
+        for f in (f for f in found.of_kind("python") if f.text):
+            try:
+                ctx = py_code.load(f, runtimes.of(f.path))
+            except (SyntaxError, ValueError, RecursionError) as exc:
+                problem(f.path, f"Python could not be parsed (line {getattr(exc, 'lineno', '?')}): not analysed")
+                continue
+            py_code.libraries(ctx)
+            if ctx.runtime not in QUIET:
+                py_code.code(ctx)
+                py_code.outbound(ctx)
+                python.append(ctx)
+            signals += [s for s in ctx.out if ctx.runtime not in QUIET or s.category == "load_tests"]
+        for f in found.files:
+            if f.kind in {"js", "python"}:
+                if f.text and runtimes.of(f.path) not in QUIET:
+                    signals += named_settings(f.path, f.text, runtimes.of(f.path))
+            elif f.kind != "build_output":
+                signals += config_signals(f, problem, runtimes.hosted(f.path))
+        _applied_elsewhere(signals, found, python)
+        _axios_defaults(signals, found)
+        counts = Counter(runtimes.of(f.path) for f in found.of_kind("js", "python"))
+        return Infra(sorted(signals, key=lambda s: (s.category, *_order(s))), dict(counts))
 
 
 def _worth_parsing(text: str) -> bool:

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from audit.discover import SourceFile
+from audit.facts import trees
 from audit.facts.infra.known import (BACKOFF, CACHE_CONTROL_HEADERS, HEALTH_PATH, HTTP_CLIENT_DEFAULTS,
                                      RATE_LIMIT_NAME, READ_NAME, SDK_DEFAULTS, SDK_RETRY_KEYS, SDK_TIMEOUT_KEYS,
                                      SESSION_NAME, THIRD_PARTY_SDKS, TRACING, caching_header, line_of, py_lib,
@@ -58,7 +59,7 @@ class PyFile:
 
 
 def load(f: SourceFile, runtime: str) -> PyFile:
-    tree = ast.parse(f.text or "", filename=f.path)
+    tree = trees.python(f.path, f.text or "")
     ctx = PyFile(f, tree, runtime)
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

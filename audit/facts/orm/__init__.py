@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from audit.facts import trees
 from audit.facts.orm.pyeval import Project
 from audit.facts.queries import Query
 from audit.facts.schema import SchemaBuilder, SchemaModel, Unparsed
@@ -255,7 +256,7 @@ def read_declarations(found) -> Declared:
     for f in found.files:
         if f.kind == "python" and f.text:
             try:
-                d.python[f.path] = ast.parse(f.text, filename=f.path)
+                d.python[f.path] = trees.python(f.path, f.text)
             except (SyntaxError, ValueError, RecursionError):
                 continue
         elif f.kind == "js" and f.text:
