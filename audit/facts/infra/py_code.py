@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from audit.discover import SourceFile
 from audit.facts import trees
@@ -37,6 +38,7 @@ class PyFile:
     f: SourceFile
     tree: ast.Module
     runtime: str
+    nodes: list[ast.AST] = field(default_factory=list)  # every node of the tree, in `ast.walk` order
     bindings: dict[str, str] = field(default_factory=dict)
     out: list[Signal] = field(default_factory=list)
 
@@ -57,11 +59,27 @@ class PyFile:
     def src(self, node: ast.AST, limit: int = 120) -> str:
         return clean(ast.get_source_segment(self.f.text or "", node) or ast.unparse(node), limit)
 
+    @cached_property
+    def uses(self) -> list[tuple[ast.AST, str]]:
+        """(node, dotted name) for every call, decorator and base class that resolves through an import."""
+        out = []
+        for node in self.nodes:
+            if isinstance(node, ast.Call):
+                name = self.dotted(node.func)
+                if name:
+                    out.append((node, name))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                out += [(d, self.dotted(d)) for d in node.decorator_list
+                        if not isinstance(d, ast.Call) and self.dotted(d)]
+            if isinstance(node, ast.ClassDef):
+                out += [(base, self.dotted(base)) for base in node.bases if self.dotted(base)]
+        return out
+
 
 def load(f: SourceFile, runtime: str) -> PyFile:
     tree = trees.python(f.path, f.text or "")
-    ctx = PyFile(f, tree, runtime)
-    for node in ast.walk(tree):
+    ctx = PyFile(f, tree, runtime, list(ast.walk(tree)))
+    for node in ctx.nodes:
         if isinstance(node, ast.Import):
             for a in node.names:
                 ctx.bindings[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
@@ -80,26 +98,9 @@ def _const(node: ast.AST | None):
     return node.value if isinstance(node, ast.Constant) else None
 
 
-def _uses(ctx: PyFile):
-    """(node, dotted name, line) for every call and decorator that resolves through an import."""
-    for node in ast.walk(ctx.tree):
-        if isinstance(node, ast.Call):
-            name = ctx.dotted(node.func)
-            if name:
-                yield node, name
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            for d in node.decorator_list:
-                if not isinstance(d, ast.Call) and ctx.dotted(d):
-                    yield d, ctx.dotted(d)
-        if isinstance(node, ast.ClassDef):
-            for base in node.bases:
-                if ctx.dotted(base):
-                    yield base, ctx.dotted(base)
-
-
 def libraries(ctx: PyFile) -> None:
     seen: dict[str, tuple] = {}
-    for node, name in _uses(ctx):
+    for node, name in ctx.uses:
         hit = py_lib(name)
         if hit and hit[1].category in GENERIC and hit[0] not in seen:
             seen[hit[0]] = (node, hit[1])
@@ -113,7 +114,7 @@ def libraries(ctx: PyFile) -> None:
             seen[name] = None
             ctx.add(lib.category, lib.kind, name, 1, f"imports '{name}': a load-test script", used=True)
         elif lib.category in GENERIC and name not in seen:
-            line = next((n.lineno for n in ast.walk(ctx.tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+            line = next((n.lineno for n in ctx.nodes if isinstance(n, (ast.Import, ast.ImportFrom))
                          and module in {a.name for a in n.names} | {f"{getattr(n, 'module', '')}.{a.name}"
                                                                      for a in n.names}), 1)
             seen[name] = None
@@ -122,7 +123,7 @@ def libraries(ctx: PyFile) -> None:
 
 def code(ctx: PyFile) -> None:
     """Apps, memoized functions, rate limiters, websockets, routes, shutdown hooks, read pools, headers."""
-    for node, name in _uses(ctx):
+    for node, name in ctx.uses:
         call = node if isinstance(node, ast.Call) else None
         if name in APPS and call is not None:
             ctx.add("apps", APPS[name], name.split(".")[0], node.lineno, ctx.src(node))
@@ -147,7 +148,7 @@ def code(ctx: PyFile) -> None:
             ctx.add("health", "route", "django", node.lineno, ctx.src(node), route=_const(call.args[0]))
         elif call is not None and name in {"signal.signal"} and "SIGTERM" in ctx.src(node):
             ctx.add("shutdown", "signal-handler", "signal", node.lineno, ctx.src(node))
-    for node in ast.walk(ctx.tree):
+    for node in ctx.nodes:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             _routes(ctx, node)
         elif isinstance(node, ast.ClassDef) and RATE_LIMIT_NAME.search(node.name):
@@ -160,7 +161,7 @@ def code(ctx: PyFile) -> None:
         _headers(ctx, node)
     if RATE_LIMIT_NAME.search(ctx.f.path.rsplit("/", 1)[-1]) and not any(s.category == "rate_limits" for s in ctx.out):
         for fn in (n for n in ctx.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
-            _custom_limiter(ctx, fn, fn.name, list(ast.walk(ctx.tree)))
+            _custom_limiter(ctx, fn, fn.name, ctx.nodes)
             break
     m = BACKOFF.search(ctx.f.text or "")
     if m:
@@ -169,7 +170,7 @@ def code(ctx: PyFile) -> None:
 
 
 def _memoize(ctx: PyFile, node: ast.AST, name: str) -> None:
-    fn = next((f for f in ast.walk(ctx.tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+    fn = next((f for f in ctx.nodes if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
                and node in f.decorator_list), None)
     if fn is None:
         return
@@ -200,7 +201,7 @@ def _limiter(ctx: PyFile, call: ast.Call, name: str) -> None:
 
 def _target_name(ctx: PyFile, call: ast.Call) -> str | None:
     """The name a call's result is assigned to (`limiter = Limiter(...)` -> `limiter`)."""
-    for node in ast.walk(ctx.tree):
+    for node in ctx.nodes:
         if isinstance(node, ast.Assign) and node.value is call and isinstance(node.targets[0], ast.Name):
             return node.targets[0].id
     return None
@@ -313,7 +314,7 @@ def _headers(ctx: PyFile, node: ast.AST) -> None:
 # -- outbound calls ---------------------------------------------------------------------------------
 def outbound(ctx: PyFile) -> None:
     clients = _clients(ctx)
-    for node in ast.walk(ctx.tree):
+    for node in ctx.nodes:
         if not isinstance(node, ast.Call):
             continue
         name = ctx.dotted(node.func) or ""
@@ -346,7 +347,7 @@ def _clients(ctx: PyFile) -> dict[str, tuple[str, str | None, bool]]:
     """Names bound to a requests/httpx/aiohttp client (assignment or `with ... as x`): its timeout,
     and whether `timeout=None` turned the library's default off."""
     out = {}
-    for node in ast.walk(ctx.tree):
+    for node in ctx.nodes:
         pairs = [(node.targets[0], node.value)] if isinstance(node, ast.Assign) else \
             [(i.optional_vars, i.context_expr) for i in node.items if i.optional_vars is not None] \
             if isinstance(node, (ast.With, ast.AsyncWith)) else []
@@ -376,7 +377,7 @@ def _target(ctx: PyFile, node: ast.AST | None) -> str:
 
 def _sdk_clients(ctx: PyFile) -> None:
     seen = set()
-    for node, name in _uses(ctx):
+    for node, name in ctx.uses:
         module = next((m for m in THIRD_PARTY_SDKS if name == m or name.startswith(m + ".")), None)
         if module is None or module in seen or not isinstance(node, ast.Call):
             continue
