@@ -218,3 +218,33 @@ def test_default_index_names_are_numbered_when_taken():
     assert "t_pkey" in names and "t_pkey1" in names
     keys = [n for n in names if n.endswith(("_key", "_key1"))]
     assert len(keys) == 2 and all(len(n) <= 63 for n in keys)
+
+
+def test_indexes_on_follows_drops_and_renames():
+    m = model(
+        ("supabase/migrations/1.sql",
+         "create table posts (id int primary key, author_id int, tmp int, slug text unique);"
+         "create index posts_author on posts (author_id); create index posts_tmp on posts (tmp);"
+         "create index posts_slug_lower on posts ((lower(slug))); create table tags (id int primary key);"),
+        ("supabase/migrations/2.sql",
+         "drop index posts_author; alter table posts rename to articles; alter table articles drop column tmp;"
+         "alter index posts_slug_lower rename to articles_slug_lower; create index articles_author on articles (author_id);"),
+        ("supabase/migrations/3.sql", "drop table tags; create table tags (id int, name text unique);"),
+    )
+
+    def names(table):
+        on = m.indexes_on(table)
+        assert on == [i for i in m.indexes.values() if i.table == table]  # the lookup agrees with a scan, in order
+        return [i.name for i in on]
+
+    assert names("public.posts") == []
+    assert names("public.articles") == ["posts_pkey", "posts_slug_key", "articles_slug_lower", "articles_author"]
+    assert names("public.tags") == ["tags_name_key"]
+
+
+def test_recreating_a_table_drops_its_keys_and_policies_also_after_a_rename():
+    m = one("create table a (id int primary key); create table b (id int primary key, a_id int references a);"
+            "create policy p on b using (true); alter table b rename to c; drop table c;"
+            "create table c (id int primary key, a_id int references a); create policy q on c using (true);")
+    assert fks(m) == [("public.c", ("a_id",), "public.a", ("id",))]
+    assert [(p.name, p.table) for p in m.policies] == [("q", "public.c")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -82,7 +83,10 @@ class Unparsed:
 
 @dataclass
 class SchemaModel:
-    """The folded schema plus what could not be read; the extractor never judges."""
+    """The folded schema plus what could not be read; the extractor never judges.
+
+    `indexes` is changed only through `set_index`, `drop_index`, `drop_indexes_on` and `move_indexes`,
+    which keep the per-table lookup `indexes_on` reads in step (in the order of `indexes`)."""
 
     tables: dict[str, Table] = field(default_factory=dict)
     indexes: dict[str, Index] = field(default_factory=dict)
@@ -99,9 +103,45 @@ class SchemaModel:
     searched: list[str] = field(default_factory=list)  # when nothing was found: what was looked for
     model_drift: list[dict] = field(default_factory=list)  # declared in ORM models, created by no migration
     compared_with: str = ""  # the ORM models the migrations were compared with ("" when none)
+    _by_table: dict[str, dict[str, Index]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for key, index in self.indexes.items():
+            self._by_table.setdefault(index.table, {})[key] = index
 
     def indexes_on(self, table: str) -> list[Index]:
-        return [i for i in self.indexes.values() if i.table == table]
+        return list(self._by_table.get(table, {}).values())
+
+    def set_index(self, key: str, index: Index) -> None:
+        """Add the index at `key`, or replace the one there (which keeps its place, as in a dict)."""
+        old = self.indexes.get(key)
+        self.indexes[key] = index
+        if old is not None and old.table != index.table:
+            del self._by_table[old.table][key]
+            self._rebucket(index.table)
+        else:
+            self._by_table.setdefault(index.table, {})[key] = index
+
+    def drop_index(self, key: str) -> Index | None:
+        index = self.indexes.pop(key, None)
+        if index is not None:
+            del self._by_table[index.table][key]
+        return index
+
+    def drop_indexes_on(self, table: str, which: Callable[[Index], bool] = lambda i: True) -> None:
+        """Drop the indexes of `table` for which `which` holds (all of them by default)."""
+        bucket = self._by_table.get(table, {})
+        for key in [k for k, i in bucket.items() if which(i)]:
+            del bucket[key], self.indexes[key]
+
+    def move_indexes(self, old: str, new: str) -> None:
+        """The indexes of table `old` belong to table `new` now (a renamed table)."""
+        for index in self._by_table.pop(old, {}).values():
+            index.table = new
+        self._rebucket(new)
+
+    def _rebucket(self, table: str) -> None:
+        self._by_table[table] = {k: i for k, i in self.indexes.items() if i.table == table}
 
     def to_dict(self) -> dict:
         return {
@@ -184,6 +224,7 @@ class _Folder:
         self.line = 0
         self.not_valid = False
         self.origin = "create table"
+        self.owners: set[str] = set()  # tables that have (or had) foreign keys or policies
 
     # -- names -------------------------------------------------------------------------
     def qualify(self, table: exp.Table | None) -> str:
@@ -323,7 +364,7 @@ class _Folder:
 
     def implicit_index(self, table: Table, cols: list[str], name: str, unique: bool = True) -> None:
         key = self.index_key(table.name, name)
-        self.model.indexes[key] = Index(name, table.name, cols, self.path, self.line, unique=unique, implicit=True)
+        self.model.set_index(key, Index(name, table.name, cols, self.path, self.line, unique=unique, implicit=True))
 
     def reference(self, table: Table, cols: list[str], ref: exp.Reference | None, cname: str, line: int) -> None:
         if ref is None or not cols:
@@ -334,6 +375,7 @@ class _Folder:
         if not ref_cols and ref_table in self.model.tables:
             ref_cols = list(self.model.tables[ref_table].primary_key)
         cname = cname or object_name(_bare(table.name), "_".join(cols), "fkey")
+        self.owners.add(table.name)
         self.model.foreign_keys.append(ForeignKey(table.name, cols, ref_table, ref_cols, self.path, line, cname,
                                                   self.not_valid, self.existing(table.name), self.origin))
 
@@ -356,13 +398,13 @@ class _Folder:
         key = self.index_key(table, name)
         if key in self.model.indexes and stmt.args.get("exists"):
             return "ignored"
-        self.model.indexes[key] = Index(
+        self.model.set_index(key, Index(
             name, table, cols, self.path, self.at(index.this),
             method=(using.name.lower() if using is not None else "btree"),
             unique=bool(stmt.args.get("unique")), partial=params.args.get("where") is not None,
             concurrently=bool(stmt.args.get("concurrently")), on_existing_table=self.existing(table),
             where=params.args["where"].this.sql(dialect="postgres") if params.args.get("where") else "",
-        )
+        ))
         return "modelled"
 
     # -- ALTER -------------------------------------------------------------------------
@@ -412,8 +454,7 @@ class _Folder:
         if kind == "COLUMN":
             for col in names:
                 table.columns = [c for c in table.columns if c.name != col]
-                self.model.indexes = {k: i for k, i in self.model.indexes.items()
-                                      if not (i.table == table.name and any(_mentions(c, col) for c in i.columns))}
+                self.model.drop_indexes_on(table.name, lambda i: any(_mentions(c, col) for c in i.columns))
                 self.model.foreign_keys = [f for f in self.model.foreign_keys
                                            if not (f.table == table.name and col in f.columns)]
             return True
@@ -421,7 +462,7 @@ class _Folder:
             for cname in names:
                 self.model.foreign_keys = [f for f in self.model.foreign_keys
                                            if not (f.table == table.name and f.name == cname)]
-                self.model.indexes.pop(self.index_key(table.name, cname), None)
+                self.model.drop_index(self.index_key(table.name, cname))
                 if cname == object_name(_bare(table.name), "", "pkey"):
                     table.primary_key = []
             return True
@@ -431,10 +472,10 @@ class _Folder:
         for action in stmt.args.get("actions") or []:
             if isinstance(action, exp.AlterRename):
                 old = self.qualify_name(_ident(stmt.this))
-                idx = self.model.indexes.pop(old, None)
+                idx = self.model.drop_index(old)
                 if idx:
                     idx.name = _ident(action.this)
-                    self.model.indexes[self.index_key(idx.table, idx.name)] = idx
+                    self.model.set_index(self.index_key(idx.table, idx.name), idx)
                     return "modelled"
         return "ignored"
 
@@ -443,9 +484,9 @@ class _Folder:
         del self.model.tables[old]
         table.name = new
         self.model.tables[new] = table
-        for i in self.model.indexes.values():
-            if i.table == old:
-                i.table = new
+        self.model.move_indexes(old, new)
+        if old in self.owners:
+            self.owners.add(new)
         for f in self.model.foreign_keys:
             f.table = new if f.table == old else f.table
             f.ref_table = new if f.ref_table == old else f.ref_table
@@ -457,9 +498,8 @@ class _Folder:
             if c.name == old:
                 c.name = new
         table.primary_key = [new if c == old else c for c in table.primary_key]
-        for i in self.model.indexes.values():
-            if i.table == table.name:
-                i.columns = [re.sub(rf'(?<![\w"]){re.escape(old)}(?![\w"])', new, c) for c in i.columns]
+        for i in self.model.indexes_on(table.name):
+            i.columns = [re.sub(rf'(?<![\w"]){re.escape(old)}(?![\w"])', new, c) for c in i.columns]
         for f in self.model.foreign_keys:
             if f.table == table.name:
                 f.columns = [new if c == old else c for c in f.columns]
@@ -475,15 +515,18 @@ class _Folder:
             return "modelled"
         if kind == "INDEX":
             for t in stmt.args.get("tables") or []:
-                self.model.indexes.pop(self.qualify(t), None)
+                self.model.drop_index(self.qualify(t))
             return "modelled"
         return "ignored"
 
     def drop_table(self, name: str) -> None:
+        """Forget a table and what belongs to it (every CREATE TABLE calls this: usually nothing is there)."""
         self.model.tables.pop(name, None)
-        self.model.indexes = {k: i for k, i in self.model.indexes.items() if i.table != name}
-        self.model.foreign_keys = [f for f in self.model.foreign_keys if f.table != name]
-        self.model.policies = [p for p in self.model.policies if p.table != name]
+        self.model.drop_indexes_on(name)
+        if name in self.owners:
+            self.owners.discard(name)
+            self.model.foreign_keys = [f for f in self.model.foreign_keys if f.table != name]
+            self.model.policies = [p for p in self.model.policies if p.table != name]
 
     # -- statements sqlglot keeps only as opaque commands -----------------------------
     def fallback(self, sql: str) -> bool:
@@ -500,11 +543,13 @@ class _Folder:
 
     def fb_drop_index(self, m: re.Match) -> None:
         for name in m.group(1).split(","):
-            self.model.indexes.pop(self.qualify_name(name), None)
+            self.model.drop_index(self.qualify_name(name))
 
     def fb_policy(self, m: re.Match) -> None:
         name, table, clauses = parse_policy(m.string)
-        self.model.policies.append(Policy(name, self.qualify_name(table), self.path, self.line, **clauses))
+        table = self.qualify_name(table)
+        self.owners.add(table)
+        self.model.policies.append(Policy(name, table, self.path, self.line, **clauses))
 
     def fb_drop_policy(self, m: re.Match) -> None:
         name, table = m.group(1).strip('"'), self.qualify_name(m.group(2))
