@@ -153,11 +153,16 @@ class Project:
         self.trees = trees
         self.modules = {module_name(p): p for p in trees}
         self._consts: dict[str, Env] = {}
+        self._by_suffix: dict[str, list[str]] = {}  # `b.c` -> the paths of modules `b.c`, `a.b.c`, ...
+        for name, path in self.modules.items():
+            parts = name.split(".")
+            for i in range(len(parts)):
+                self._by_suffix.setdefault(".".join(parts[i:]), []).append(path)
 
     def module_path(self, dotted_name: str, importer: str) -> str | None:
         if dotted_name in self.modules:
             return self.modules[dotted_name]
-        hits = [p for m, p in self.modules.items() if m.endswith("." + dotted_name) or m == dotted_name]
+        hits = list(self._by_suffix.get(dotted_name, []))
         if len(hits) > 1:  # prefer the one nearest the importing file
             hits.sort(key=lambda p: -len(_common(p, importer)))
         return hits[0] if hits else None
