@@ -8,7 +8,9 @@ Baselines, each run in a fresh process, --repeat times (median reported):
   rg             ripgrep over the same files the step reads: the floor of just reading them
 With --pure-python, also `pure sqlglot (venv)`: the step run by another interpreter (a venv with plain
 sqlglot), to cross-check the import switch. With --commit worktree (or a revision) the workers run a
-frozen copy of the package. Prints a Markdown table, writes bench/results/<name>.json.
+frozen copy of the package; with --against REV, also the package as committed at REV (a baseline named
+REV, sqlglot[c]), round-robin with the others. --baselines picks which run. Prints a Markdown table,
+writes bench/results/<name>.json.
 """
 
 from __future__ import annotations
@@ -29,8 +31,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 READ_KINDS = ("migration_sql", "schema_sql", "sql", "python", "js")
 RG_PATTERN = "create index|references|select"
-# extractors collect_facts runs besides the schema fold and the SQL/pool readers, timed as "other facts"
+# extractors collect_facts runs besides the schema fold and the SQL/pool readers, timed as "other facts":
+# functions of audit.facts, and the methods of the readers collect_facts feeds one JS/TS file at a time
+# (since 183864b; before it, frontend_facts and infra_facts)
 OTHER_FACTS = ("read_declarations", "deployment_facts", "frontend_facts", "infra_facts")
+OTHER_READERS = {"FrontendReader": ("__init__", "js_file", "facts"), "InfraReader": ("__init__", "js_file", "facts")}
 
 
 # -- the worker: one measured run in this process --------------------------------------------------------
@@ -72,8 +77,8 @@ def worker(repo: str, pure: bool) -> dict:
     out = {"import_s": time.perf_counter() - t, "sqlglotc": tokens.SQLGLOTC_INSTALLED, "audit": audit.__file__,
            "rss_after_import_mb": vm_hwm_mb(), "schema_s": 0.0, "schema_cpu_s": 0.0, "other_s": 0.0}
 
-    def timed(name: str, key: str) -> None:  # wrap an extractor collect_facts calls, adding its time to `key`
-        func = getattr(audit.facts, name, None)
+    def timed(name: str, key: str, owner=audit.facts) -> None:  # wrap what collect_facts calls, adding its time to `key`
+        func = getattr(owner, name, None)
         if func is None:
             return
 
@@ -85,10 +90,13 @@ def worker(repo: str, pure: bool) -> dict:
                 out[key] += time.perf_counter() - t
                 if key == "schema_s":
                     out["schema_cpu_s"] += time.process_time() - c
-        setattr(audit.facts, name, wrapper)
+        setattr(owner, name, wrapper)
     timed("build_schema", "schema_s")
     for name in OTHER_FACTS:
         timed(name, "other_s")
+    for cls, methods in OTHER_READERS.items():
+        for name in methods if hasattr(audit.facts, cls) else ():
+            timed(name, "other_s", getattr(audit.facts, cls))
 
     t0, c0 = time.perf_counter(), time.process_time()
     found = discover(repo)
@@ -141,20 +149,24 @@ def snapshot(rev: str) -> Path:
     return out
 
 
-def bench_repo(repo: Path, repeat: int, python: str, pure_python: str | None, env: dict) -> dict:
+def bench_repo(repo: Path, repeat: int, python: str, pure_python: str | None, env: dict,
+               against: tuple[str, dict] | None = None, only: set[str] | None = None) -> dict:
     from audit.discover import discover
     files = [f.path for f in discover(repo).of_kind(*READ_KINDS)]  # also warms the page cache
     me = str(Path(__file__).resolve())
-    commands = {"sqlglot[c]": [python, me, "--worker", str(repo)],
-                "pure sqlglot": [python, me, "--worker", str(repo), "--pure"]}
+    commands = {"sqlglot[c]": ([python, me, "--worker", str(repo)], env),
+                "pure sqlglot": ([python, me, "--worker", str(repo), "--pure"], env)}
     if pure_python:
-        commands["pure sqlglot (venv)"] = [pure_python, me, "--worker", str(repo)]
-    commands["rg"] = ["rg", "-c", "-i", RG_PATTERN, "--", *files]
+        commands["pure sqlglot (venv)"] = ([pure_python, me, "--worker", str(repo)], env)
+    commands["rg"] = (["rg", "-c", "-i", RG_PATTERN, "--", *files], env)
+    commands = {name: c for name, c in commands.items() if not only or name in only | {"sqlglot[c]"}}
+    if against:
+        commands[against[0]] = ([python, me, "--worker", str(repo)], against[1])
     runs: dict[str, list[dict]] = {name: [] for name in commands}
     load = [os.getloadavg()[0]]
     for _ in range(repeat):  # round-robin, so a burst of load elsewhere hits every baseline alike
-        for name, cmd in commands.items():
-            wall, stdout, rss = run(cmd, cwd=str(repo), env=env)
+        for name, (cmd, cmd_env) in commands.items():
+            wall, stdout, rss = run(cmd, cwd=str(repo), env=cmd_env)
             if name == "rg":
                 runs[name].append({"total_s": wall, "peak_rss_mb": rss, "matching_files": len(stdout.splitlines())})
             else:
@@ -228,6 +240,8 @@ def main() -> None:
     ap.add_argument("--commit", help="benchmark a frozen copy of the project: as committed at this revision "
                     "(e.g. HEAD), or `worktree` for the working tree as it is when the run starts")
     ap.add_argument("--pure-python", help="python of a venv with sqlglot installed without [c] (cross-check)")
+    ap.add_argument("--against", metavar="REV", help="also run the package as committed at REV (a baseline named REV)")
+    ap.add_argument("--baselines", help="comma-separated baselines to run (sqlglot[c] always runs); default all")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--pure", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -247,9 +261,13 @@ def main() -> None:
     if a.real:
         repos.append(largest(a.real) if len(a.real) > 1 else a.real[0])
     info, results = machine(a.commit), []
+    against = (a.against, {**os.environ, "PYTHONPATH": str(snapshot(a.against))}) if a.against else None
+    if against:
+        info["against"] = machine(a.against)["commit"]
     for repo in repos:
         print(f"benchmarking {repo} ...", file=sys.stderr)
-        results.append(bench_repo(repo.resolve(), a.repeat, sys.executable, a.pure_python, env))
+        results.append(bench_repo(repo.resolve(), a.repeat, sys.executable, a.pure_python, env, against,
+                                  set(a.baselines.split(",")) if a.baselines else None))
     md = table(results)
     print(md, flush=True)
     out = HERE / "results" / f"{a.name}.json"
