@@ -171,6 +171,15 @@ ERL = "import rateLimit from 'express-rate-limit';\n"
                                "@limiter.limit('5/minute')\ndef x(request):\n    ...\n"}, "pass", "fail"),
     ({"app/main.py": FASTAPI + "from slowapi import Limiter\nlimiter = Limiter(key_func=k, storage_uri='redis://r:6379')\n"
                                "@limiter.limit('5/minute')\ndef x(request):\n    ...\n"}, "pass", "pass"),
+    # asgi-ratelimit (module `ratelimit`) wraps the app; its backend is the store (seen in polar's server)
+    ({"app/main.py": FASTAPI + "from ratelimit import RateLimitMiddleware, Rule\n"
+                               "from ratelimit.backends.redis import RedisBackend\n"
+                               "app = RateLimitMiddleware(app, auth, RedisBackend(redis), {r'^/': [Rule(minute=60)]})\n"},
+     "pass", "pass"),
+    ({"app/main.py": FASTAPI + "from ratelimit import RateLimitMiddleware\n"
+                               "from ratelimit.backends.simple import MemoryBackend\n"
+                               "app.add_middleware(RateLimitMiddleware, auth, MemoryBackend(), config={})\n"},
+     "pass", "fail"),
     ({"app/settings.py": "REST_FRAMEWORK = {'DEFAULT_THROTTLE_CLASSES': ['rest_framework.throttling.UserRateThrottle']}\n",
       "app/main.py": FASTAPI}, "pass", "fail"),
     ({"deploy/nginx.conf": "http {\n limit_req_zone $binary_remote_addr zone=api:10m rate=10r/s;\n server {\n"

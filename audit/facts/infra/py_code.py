@@ -136,6 +136,8 @@ def code(ctx: PyFile) -> None:
             ctx.add("rate_limits", "django-ratelimit", "django_ratelimit", node.lineno, ctx.src(node), store="django-cache",
                     store_detail="Django's cache (see CACHES)", key="ip" if "ip" in str(key) else "user",
                     applied_at={"path": ctx.f.path, "line": node.lineno})
+        elif call is not None and name == "ratelimit.RateLimitMiddleware":
+            _asgi_ratelimit(ctx, call, call.args[2] if len(call.args) > 2 else _kw(call, "backend"))
         elif call is not None and name == "fastapi_limiter.FastAPILimiter.init":
             ctx.add("rate_limits", "fastapi-limiter", "fastapi_limiter", node.lineno, ctx.src(node), store="redis",
                     store_detail="Redis, required by fastapi-limiter", key="ip", exported="RateLimiter")
@@ -158,6 +160,9 @@ def code(ctx: PyFile) -> None:
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args \
                 and node.func.attr in {"add_api_route", "add_route"} and HEALTH_PATH.match(str(_const(node.args[0]))):
             ctx.add("health", "route", "", node.lineno, ctx.src(node), route=_const(node.args[0]))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args \
+                and node.func.attr == "add_middleware" and ctx.dotted(node.args[0]) == "ratelimit.RateLimitMiddleware":
+            _asgi_ratelimit(ctx, node, node.args[2] if len(node.args) > 2 else _kw(node, "backend"))
         _headers(ctx, node)
     if RATE_LIMIT_NAME.search(ctx.f.path.rsplit("/", 1)[-1]) and not any(s.category == "rate_limits" for s in ctx.out):
         for fn in (n for n in ctx.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
@@ -197,6 +202,16 @@ def _limiter(ctx: PyFile, call: ast.Call, name: str) -> None:
     ctx.add("rate_limits", name.split(".")[0].replace("_", "-"), name.split(".")[0], call.lineno, ctx.src(call),
             store=store, store_detail=how, key="user" if "user" in key else "ip" if "remote" in key or "ip" in key
             else "unknown", **applied)
+
+
+def _asgi_ratelimit(ctx: PyFile, call: ast.Call, backend: ast.expr | None) -> None:
+    """asgi-ratelimit's RateLimitMiddleware wraps the whole app; its backend is the store."""
+    name = ctx.dotted(backend.func) if isinstance(backend, ast.Call) else None
+    store = "unknown" if not name else "redis" if "redis" in name.lower() else \
+        "memory" if name.rsplit(".", 1)[-1] in {"SimpleBackend", "MemoryBackend"} else "other"
+    ctx.add("rate_limits", "asgi-ratelimit", "ratelimit", call.lineno, ctx.src(call), store=store,
+            store_detail=f"backend {ctx.src(backend, 60)}" if backend is not None else "no backend given",
+            key="unknown", applied_at={"path": ctx.f.path, "line": call.lineno})
 
 
 def _target_name(ctx: PyFile, call: ast.Call) -> str | None:
