@@ -174,7 +174,8 @@ def bench_repo(repo: Path, repeat: int, python: str, pure_python: str | None, en
         load.append(os.getloadavg()[0])
     result = {"repo": repo.name, "path": str(repo), "load_average_1m": load,
               "baselines": {name: {**median_of(r), "runs": r} for name, r in runs.items()}}
-    result["baselines"]["rg"]["command"] = f"rg -c -i '{RG_PATTERN}' -- <the {len(files)} files>"
+    if "rg" in result["baselines"]:
+        result["baselines"]["rg"]["command"] = f"rg -c -i '{RG_PATTERN}' -- <the {len(files)} files>"
     return result
 
 
