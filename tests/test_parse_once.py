@@ -66,3 +66,21 @@ def test_the_cache_lives_for_one_call(tmp_path):
         assert parses(lambda: js.parse(f.path, f.text + "\n")) == {"js": 1}  # another text, another tree
         trees.release("js", f.path, f.text)
         assert parses(lambda: js.parse(f.path, f.text)) == {"js": 1}
+
+
+def test_python_newer_than_the_auditor_is_read(tmp_path):
+    """3.12 type parameters and aliases, 3.14 `except A, B:` (polar's server uses both): read, lines kept."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "db.py").write_text(
+        "from sqlalchemy import create_engine\n"
+        "type Rows = list[dict[str, int]]\n"
+        "class Repo[\n    M: object,  # type: ignore[misc]\n](Base):\n    pass\n"
+        "def load[T](x: T) -> T:\n    try:\n        return x\n    except ValueError, TypeError:\n        return x\n"
+        "engine = create_engine('postgresql://db/app', pool_size=7)\n")
+    (tmp_path / "app" / "broken.py").write_text("def f(:\n    pass\n")
+    found = discover(tmp_path)
+    got = facts.collect_facts(found, load_catalog(load_profile("10k")))
+    [pool] = got.pools
+    assert (pool.path, pool.line) == ("app/db.py", 12)
+    assert [s.path for s in found.skipped if "could not be parsed" in s.reason] == ["app/broken.py"]
+    assert trees.without_newer_syntax("type X[T] = list[T]\n") == "X = list[T]\n"

@@ -4,6 +4,7 @@ extractor. Outside `shared()` nothing is kept. Shared trees are read, never modi
 from __future__ import annotations
 
 import ast
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -46,5 +47,50 @@ def release(language: str, path: str, text: str) -> None:
 
 
 def python(path: str, text: str) -> ast.Module:
-    """A Python file's syntax tree; raises what `ast.parse` raises (SyntaxError, ValueError, RecursionError)."""
-    return cached("python", path, text, lambda: ast.parse(text, filename=path))
+    """A Python file's syntax tree; raises what `ast.parse` raises (SyntaxError, ValueError, RecursionError).
+
+    Syntax newer than the running Python (3.12's type parameters and `type` aliases, 3.14's unparenthesized
+    `except A, B:`) is read through `without_newer_syntax` when the plain parse fails."""
+    def parse() -> ast.Module:
+        try:
+            return ast.parse(text, filename=path)
+        except SyntaxError as first:
+            older = without_newer_syntax(text)
+            if older == text:
+                raise
+            try:
+                return ast.parse(older, filename=path)
+            except SyntaxError:
+                raise first from None
+    return cached("python", path, text, parse)
+
+
+_EXCEPT_TUPLE = re.compile(r"^([ \t]*except\*?[ \t]+)([^()\n:#]+,[^()\n:#]+?)([ \t]*:)", re.M)
+_TYPE_PARAMS = re.compile(r"^[ \t]*(?:(?:async[ \t]+)?def|class|type)[ \t]+\w+[ \t]*(?=\[)", re.M)
+_TYPE_ALIAS = re.compile(r"^([ \t]*)type[ \t]+(?=\w+[ \t]*=)", re.M)
+
+
+def without_newer_syntax(text: str) -> str:
+    """The same lines with PEP 695 type parameters removed, `type X = ...` read as `X = ...` and PEP 758's
+    `except A, B:` parenthesized; every line keeps its number (the line breaks of a multi-line type
+    parameter list move to the end of its header), and nothing the extractors read is lost."""
+    for m in reversed(list(_TYPE_PARAMS.finditer(text))):
+        end = _bracket_end(text, m.end())
+        eol = text.find("\n", end)
+        eol = len(text) if eol < 0 else eol
+        text = text[:m.end()] + text[end:eol] + "\n" * text.count("\n", m.end(), end) + text[eol:]
+    text = _TYPE_ALIAS.sub(r"\1", text)
+    return _EXCEPT_TUPLE.sub(lambda m: m[0] if " as " in m[2] else f"{m[1]}({m[2]}){m[3]}", text)
+
+
+def _bracket_end(text: str, i: int) -> int:
+    """The index after the `]` closing the `[` at `i` (brackets in comments do not count)."""
+    depth, comment = 0, False
+    while i < len(text):
+        comment = (comment or text[i] == "#") and text[i] != "\n"
+        if not comment:
+            depth += {"[": 1, "]": -1}.get(text[i], 0)
+        i += 1
+        if depth == 0:
+            break
+    return i
