@@ -33,6 +33,7 @@ class CapacityInputs:
     processes: Input
     server_max: Input
     reserved: Input = field(default_factory=lambda: Input(3, "PostgreSQL default superuser_reserved_connections"))
+    pools_unsized: bool = False  # the code opens pools whose size the audit cannot read: their limit is unknown
 
 
 def per_user_connections(a: dict) -> float:
@@ -49,6 +50,7 @@ def estimate(inp: CapacityInputs) -> dict:
     usable = min(limits.values()) if limits else None
     bottleneck = min(limits, key=limits.get) if limits else None
     supported = users_supported(inp)
+    at_most = users_supported(inp, bound=True)
     rows = [
         _row("concurrent users", supported, inp.concurrent_users, "model: usable connections / connections per user",
              "profile"),
@@ -75,6 +77,7 @@ def estimate(inp: CapacityInputs) -> dict:
         "connections_usable": usable,
         "bottleneck": bottleneck,
         "users_supported": supported,
+        "users_supported_at_most": at_most,
         "table": rows,
         "sensitivity": sensitivity(inp),
     }
@@ -87,7 +90,7 @@ def sensitivity(inp: CapacityInputs) -> list[dict]:
         if name not in inp.assumptions:
             continue
         doubled = CapacityInputs(inp.concurrent_users, {**inp.assumptions, name: inp.assumptions[name] * 2},
-                                 inp.per_process, inp.processes, inp.server_max, inp.reserved)
+                                 inp.per_process, inp.processes, inp.server_max, inp.reserved, inp.pools_unsized)
         out.append({"assumption": name, "value": inp.assumptions[name], "doubled": inp.assumptions[name] * 2,
                     "connections_needed": _ceil(inp.concurrent_users * per_user_connections(doubled.assumptions)),
                     "users_supported": users_supported(doubled), "users_supported_before": users_supported(inp)})
@@ -104,9 +107,13 @@ def _limits(inp: CapacityInputs) -> dict[str, float]:
     return out
 
 
-def users_supported(inp: CapacityInputs) -> int | None:
+def users_supported(inp: CapacityInputs, bound: bool = False) -> int | None:
+    """Users the known limits support; None when a pool's size is unknown, unless `bound` asks for the
+    upper bound the known limits still set."""
     limits, per_user = _limits(inp), per_user_connections(inp.assumptions)
-    return None if not limits or per_user == 0 else int(min(limits.values()) / per_user)
+    if not limits or per_user == 0 or (inp.pools_unsized and not bound):
+        return None
+    return int(min(limits.values()) / per_user)
 
 
 def _ceil(x: float) -> int:
@@ -145,7 +152,9 @@ def inputs_from_facts(facts, profile) -> CapacityInputs:
     pool = max(sized, key=lambda p: (p.effective["max_connections"], p.path)) if sized else None
     per_process = (Input(pool.effective["max_connections"], f"{pool.library} pool at {pool.path}:{pool.line}"
                          + (f" (largest of {len(sized)})" if len(sized) > 1 else ""))
-                   if pool else Input(None, "no sized connection pool found in code"))
+                   if pool else Input(None, f"{len(facts.pools)} pool(s) sized by code the audit cannot evaluate "
+                                            f"({facts.pools[0].library} at {facts.pools[0].path}:{facts.pools[0].line})")
+                   if facts.pools else Input(None, "no sized connection pool found in code"))
     procs = facts.deploy.processes
     workers = [p for p in procs if p["kind"] in WORKER_KINDS]
     if pool and workers:
@@ -166,4 +175,5 @@ def inputs_from_facts(facts, profile) -> CapacityInputs:
     server = (Input(min(s["value"] for s in limits), f"max_connections at {_where(min(limits, key=lambda s: s['value']))}")
               if limits else Input(a["server_max_connections"], "assumption: profile server_max_connections"))
     model_inputs = {k: v for k, v in a.items() if k not in {"server_max_connections", "cpus_per_instance"}}
-    return CapacityInputs(profile.concurrent_users, model_inputs, per_process, Input(count, source), server)
+    return CapacityInputs(profile.concurrent_users, model_inputs, per_process, Input(count, source), server,
+                          pools_unsized=bool(facts.pools) and pool is None)

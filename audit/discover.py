@@ -34,6 +34,7 @@ SKIP_DIRS = {
 UNLISTED_DIRS = {".git", ".hg", ".svn"}
 BUILD_DIRS = {"dist"}
 TEST_DIRS = {"tests", "test", "__tests__", "spec", "specs", "e2e", "cypress", "__mocks__", "examples", "example"}
+SCRIPT_DIRS = {"scripts", "script"}  # backfills, one-off fixes, admin tasks: run by hand, not per request
 TEST_NAMES = re.compile(r"(^test_.*\.py$|_test\.py$|^conftest\.py$|\.(test|spec)\.[cm]?[jt]sx?$)")
 MIGRATION_DIRS = {"migrations", "migration", "migrate"}
 SCHEMA_FILES = {"schema.sql", "structure.sql"}
@@ -174,9 +175,29 @@ def discover(root: str | os.PathLike, size_cap: int = SIZE_CAP) -> Discovery:
             _visit(root, rel, name, ignores, found, size_cap)
     found.files.sort(key=lambda f: f.path)
     _list_test_code(found)
+    _list_scripts(found)
     found.stack = detect_stack(found)
     found.skipped.sort(key=lambda s: (s.path, s.reason))
     return found
+
+
+def is_script(path: str) -> bool:
+    """Code in a scripts/ folder: its queries and pools are not production load (its load tests count)."""
+    return bool(SCRIPT_DIRS & {p.lower() for p in PurePosixPath(path).parts[:-1]})
+
+
+def _list_scripts(found: Discovery) -> None:
+    """One `skipped` entry per scripts/ folder holding code."""
+    groups: dict[str, int] = {}
+    for f in found.of_kind("python", "js"):
+        parts = PurePosixPath(f.path).parts
+        cut = next((i for i, p in enumerate(parts[:-1]) if p.lower() in SCRIPT_DIRS), None)
+        if cut is not None:
+            key = "/".join(parts[: cut + 1]) + "/"
+            groups[key] = groups.get(key, 0) + 1
+    for key, n in groups.items():
+        found.skip(key, f"scripts ({n} code file{'s' if n > 1 else ''}): their queries and pools are not counted as "
+                        "production load (read for load tests only)")
 
 
 def _list_test_code(found: Discovery) -> None:

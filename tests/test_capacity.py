@@ -75,3 +75,29 @@ def test_env_indirection_is_resolved_from_env_example(tmp_path):
     assert pool["settings"]["max"] == {"env": "PG_POOL_MAX", "default": 10}
     assert pool["effective"]["max_connections"] == 40
     assert pool["effective"]["env_resolved"]["max"].startswith("PG_POOL_MAX=40 (.env.example:1)")
+
+
+WRAPPED = {  # polar's shape: the app calls its own create_async_engine, which passes a parameter on
+    "app/kit/db.py": "from sqlalchemy.ext.asyncio import create_async_engine as _create\n"
+                     "def create_async_engine(dsn, pool_size=None):\n"
+                     "    return _create(dsn, pool_size=pool_size, pool_pre_ping=True)\n",
+    "app/main.py": "from sqlalchemy import text\nfrom app.kit.db import create_async_engine\n"
+                   "engine = create_async_engine(settings.dsn, pool_size=settings.POOL_SIZE)\n",
+}
+
+
+@pytest.mark.parametrize("profile, status", [("10k", "undecided"), ("1m", "fail")])
+def test_a_pool_of_unknown_size_bounds_the_estimate_without_inventing_it(tmp_path, profile, status):
+    for rel, text in WRAPPED.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    doc = scan(str(tmp_path), profile)
+    assert [(p["path"], p["line"]) for p in doc["facts"]["pools"]] == [("app/kit/db.py", 3)], "the wrapper is not SQLAlchemy"
+    cap = doc["scorecard"]["capacity"]
+    assert cap["users_supported"] is None
+    # the profile's assumed server limit (200 at 10k, 500 at 1m) less 3 reserved, at 0.0075 connections per user
+    assert cap["users_supported_at_most"] == {"10k": 26266, "1m": 66266}[profile]
+    row = next(c for a in doc["scorecard"]["areas"] for c in a["checks"] if c["check"] == "pool.too-small-for-target")
+    assert row["status"] == status
+    if status == "undecided":
+        assert "sized by code the audit cannot evaluate (sqlalchemy at app/kit/db.py:3)" in row["note"]

@@ -110,20 +110,25 @@ def too_small_for_target(facts: Facts, spec: CheckSpec) -> Outcome:
     cap = facts.capacity
     if not facts.pools and not facts.deploy.server_limits:
         return Outcome("not_applicable", note="no pool or server connection limit found to size")
-    if not cap or cap.get("users_supported") is None:
-        return Outcome("undecided", note="the capacity model lacks a connection limit")
-    target = cap["inputs"]["concurrent_users"]
-    if cap["users_supported"] >= target:
+    target = cap["inputs"]["concurrent_users"] if cap else None
+    supported = cap.get("users_supported") if cap else None
+    at_most = cap.get("users_supported_at_most") if cap else None
+    if supported is None and (at_most is None or at_most >= target):
+        return Outcome("undecided", note="the capacity model lacks a connection limit" if at_most is None else
+                       f"{cap['inputs']['per_process_connections']['source']}; the known limits would allow "
+                       f"at most {at_most:,} users")
+    if supported is not None and supported >= target:
         return Outcome("pass")
+    supported = at_most if supported is None else supported
     inp = cap["inputs"]
     where = inp["per_process_connections"]["source"] if cap["bottleneck"] == "application pools" \
         else inp["server_max_connections"]["source"]
     path, _, line = where.rpartition(" at ")[2].rpartition(":")
     return Outcome.from_findings([Finding(
         check=spec.id,
-        title=f"Connections usable at once ({cap['connections_usable']}) support about {cap['users_supported']:,} "
+        title=f"Connections usable at once ({cap['connections_usable']}) support about {supported:,} "
               f"concurrent users, not {target:,}",
-        subject={"bottleneck": cap["bottleneck"], "users_supported": cap["users_supported"]},
+        subject={"bottleneck": cap["bottleneck"], "users_supported": supported},
         evidence=[Evidence(path if line.isdigit() else "", int(line) if line.isdigit() else None,
                            f"{cap['bottleneck']}: {where}; the model needs {cap['connections_needed']} connections "
                            f"at peak ({cap['requests_per_second']} requests/s, Little's law)")],

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.catalog import Catalog
-from audit.discover import Discovery
+from audit.discover import Discovery, is_script
 from audit.facts import js, trees
 from audit.facts.deploy import Deployment, deployment_facts
 from audit.facts.orm import read_declarations
@@ -69,7 +69,7 @@ def _collect(found: Discovery, catalog: Catalog, dist_dir: Path | None) -> Facts
     for f in (f for f in found.of_kind("sql") if not f.name.lower().startswith("seed")):
         facts.queries.extend(sql_file_queries(f.path, f.text or ""))
     constants = _python_constants(found)
-    for f in found.of_kind("python"):
+    for f in (f for f in found.of_kind("python") if not is_script(f.path)):
         try:
             facts.pools.extend(python_pools(f.path, f.text or "", catalog.defaults, constants))
             facts.queries.extend(python_queries(f.path, f.text or ""))
@@ -81,8 +81,9 @@ def _collect(found: Discovery, catalog: Catalog, dist_dir: Path | None) -> Facts
     frontend, infra = FrontendReader(found), InfraReader(found)
     for f in found.of_kind("js"):  # every reader of the file in turn, then its tree goes
         text = f.text or ""
-        facts.pools.extend(js_pools(f.path, text, catalog.defaults))
-        if JS_QUERY_HINT.search(text):
+        script = is_script(f.path)
+        facts.pools.extend([] if script else js_pools(f.path, text, catalog.defaults))
+        if JS_QUERY_HINT.search(text) and not script:
             tree, suffix = js.parse(f.path, text)
             facts.queries.extend(js_sql_queries(f.path, tree, suffix) + supabase_queries(f.path, tree, suffix))
         frontend.js_file(f)

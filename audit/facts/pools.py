@@ -113,14 +113,32 @@ def _call_name(node: ast.Call) -> str:
     return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
 
 
-def _python_library(name: str, source: str) -> str | None:
-    if name in SQLALCHEMY_FUNCS and "sqlalchemy" in source:
-        return "sqlalchemy"
-    if name in ASYNCPG_FUNCS and "asyncpg" in source:
-        return "asyncpg"
-    if name in PSYCOPG_POOLS and "psycopg_pool" in source:
-        return "psycopg_pool"
-    return None
+POOL_FUNCS = {"sqlalchemy": SQLALCHEMY_FUNCS, "asyncpg": ASYNCPG_FUNCS, "psycopg_pool": PSYCOPG_POOLS}
+
+
+def _import_bindings(tree: ast.Module) -> dict[str, str]:
+    """Local name -> what it was imported as (`sa` -> `sqlalchemy`, `_engine` -> `sqlalchemy.create_engine`)."""
+    out = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update({a.asname or a.name.split(".")[0]: a.name if a.asname else a.name.split(".")[0] for a in node.names})
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            out.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names})
+    return out
+
+
+def _python_library(func: ast.expr, bindings: dict[str, str]) -> str | None:
+    """The pool library a call belongs to, when its name resolves through an import of that library
+    (a project's own `create_async_engine` wrapper is not SQLAlchemy's)."""
+    parts = []
+    while isinstance(func, ast.Attribute):
+        parts.insert(0, func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name) or func.id not in bindings:
+        return None
+    dotted = ".".join([bindings[func.id], *parts])
+    library, name = dotted.split(".")[0], dotted.rsplit(".", 1)[-1]
+    return library if name in POOL_FUNCS.get(library, ()) else None
 
 
 def python_constants(source: str, path: str = "<unknown>") -> dict:
@@ -227,10 +245,11 @@ def python_pools(path: str, source: str, defaults: dict, constants: dict | None 
     tree = trees.python(path, source)
     scope = {**imported_constants(path, tree, constants or {}), **python_constants(source, path)}  # own names win
     pools = django_pools(path, tree, defaults, scope)
+    bindings = _import_bindings(tree)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
-        library = _python_library(_call_name(node), source)
+        library = _python_library(node.func, bindings)
         if library is None:
             continue
         settings = {kw.arg: _py_value(kw.value, scope) for kw in node.keywords if kw.arg}

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from audit.discover import is_script
 from audit.facts import trees
 from audit.facts.orm.pyeval import Project
 from audit.facts.queries import Query
@@ -183,6 +184,7 @@ class Declared:
         if dj.models:
             out += django_queries(app, dj, self.project)
         out += js_orm_queries(self.js, self.prisma_schema(), self.js_sources())
+        out = [q for q in out if not is_script(q.path)]
         for q in out:
             keep_case(q, schema)
         return out
