@@ -110,3 +110,20 @@ def test_missing_root_does_not_crash(tmp_path):
                                   "examples/demo/db.py", "pkg/api_test.py", "web/cypress/e2e/x.cy.ts"])
 def test_test_and_example_code_is_not_read(path):
     assert classify(path) == "test"
+
+
+def test_scripts_are_listed_and_their_queries_and_pools_not_counted(tmp_path):
+    from audit.api import scan
+
+    engine = "from sqlalchemy import create_engine, text\nengine = create_engine(URL)\n"
+    loop = "for i in ids:\n    engine.execute(text('SELECT * FROM orders WHERE id = :i'), i=i)\n"
+    for rel, body in {"app/db.py": engine, "server/scripts/backfill.py": engine + loop,
+                      "scripts/load/k6.js": "import http from 'k6/http';\nexport default () => http.get('/');\n"}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(body)
+    doc = scan(str(tmp_path))
+    assert [p["path"] for p in doc["facts"]["pools"]] == ["app/db.py"]
+    assert not [q for q in doc["facts"]["queries"]["items"] if "scripts/" in q["path"]]
+    assert {s["path"] for s in doc["skipped"] if s["reason"].startswith("scripts (")} == {"server/scripts/", "scripts/"}
+    load = next(c for a in doc["scorecard"]["areas"] for c in a["checks"] if c["check"] == "test.no-load-tests")
+    assert load["status"] == "pass", "a load test in scripts/ still counts"
