@@ -1464,9 +1464,10 @@ def test_html_shows_the_report_and_no_code(rendered):
     # plain tables, images inline with alt text, no scripts
     assert '<table class="sa-table' in html and "<script" not in html
     images = re.findall(r"<img [^>]*>", html)
-    assert len(images) == 6 and all('src="data:image/png;base64,' in img for img in images), (
-        "scores, index coverage, connection budget, bundle by kind, bytes per package, live connections"
+    assert len(images) == 7 and all('src="data:image/png;base64,' in img for img in images), (
+        "scores, findings per area, index coverage, connection budget, bundle by kind, bytes per package, live connections"
     )
+    assert "No baseline was given" in text and "scorecard.profiles" in text, "the sample predates both"
     assert text.index("Where the points went") < text.index("Roadmap") < text.index("Phase 1 · Critical fixes")
     assert text.index("Phase 3 · Hardening") < text.index("Findings ¶ By severity")
     assert text.index("Pools & capacity") < text.index("Front end ¶") < text.index("Infrastructure ¶") < text.index("Live database ¶")

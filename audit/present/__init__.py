@@ -15,9 +15,10 @@ Modules:
 - ``frontend``: the Vite apps, their config, the built bundle and its download time, as DataFrames;
 - ``infra``: the infrastructure matrix (present / absent / not applicable / unknown) and outbound calls;
 - ``live``: the live database (``--dsn``) and the shadow database (``--shadow``), as DataFrames;
+- ``trend``: scores at other scales (``scorecard.profiles``), since the baseline, findings per area and severity;
 - ``charts``: seaborn figures and their PNG / ``IPython.display.Image`` forms;
 - ``html``: ``html_table`` and ``figure_html``, the building blocks;
-- ``sections``, ``sections_infra``, ``sections_live``: one ``*_html`` function per section of the report;
+- ``sections``, ``sections_infra``, ``sections_live``, ``sections_trend``: one ``*_html`` function per section of the report;
 - ``deep``: the per-area deep dives' header, full findings and long lists.
 """
 
@@ -38,6 +39,7 @@ from audit.present.capacity import (
 )
 from audit.present.charts import (
     area_chart,
+    baseline_chart,
     bundle_kind_chart,
     connection_budget_chart,
     figure_image,
@@ -45,6 +47,8 @@ from audit.present.charts import (
     index_coverage_chart,
     live_connections_chart,
     package_chart,
+    profile_chart,
+    severity_chart,
 )
 from audit.present.database import (
     all_queries_frame,
@@ -174,6 +178,14 @@ from audit.present.sections import (
 )
 from audit.present.sections_infra import infra_matrix_html, infrastructure_html
 from audit.present.sections_live import live_database_html, live_html, shadow_html
+from audit.present.sections_trend import baseline_html, profiles_html, severity_html
+from audit.present.trend import (
+    baseline_areas_frame,
+    baseline_findings_frame,
+    profile_scores_frame,
+    profiles_frame,
+    severity_counts_frame,
+)
 
 __all__ = [
     "about_html",
@@ -185,6 +197,10 @@ __all__ = [
     "assets_frame",
     "assumptions_frame",
     "badge",
+    "baseline_areas_frame",
+    "baseline_chart",
+    "baseline_findings_frame",
+    "baseline_html",
     "budget_verdict",
     "bundle_kind_chart",
     "bundle_totals",
@@ -267,6 +283,10 @@ __all__ = [
     "pools_html",
     "problems_frame",
     "processes_frame",
+    "profile_chart",
+    "profile_scores_frame",
+    "profiles_frame",
+    "profiles_html",
     "prose",
     "queries_detail_html",
     "queries_frame",
@@ -292,6 +312,9 @@ __all__ = [
     "serving_frame",
     "settings_frame",
     "SEVERITIES",
+    "severity_chart",
+    "severity_counts_frame",
+    "severity_html",
     "shadow_failures_frame",
     "shadow_html",
     "shadow_summary",

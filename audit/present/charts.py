@@ -10,12 +10,14 @@ from typing import Mapping
 
 import pandas as pd
 
+from audit.model import SEVERITIES
 from audit.present.capacity import connection_budget_frame
 from audit.present.database import index_coverage_frame
-from audit.present.format import GRADE_COLORS, default_grade_bands, fmt_known, fmt_pct, grade_for, is_missing
+from audit.present.format import GRADE_COLORS, SEVERITY_COLORS, default_grade_bands, fmt_known, fmt_number, fmt_pct, grade_for, is_missing
 from audit.present.frontend import bytes_by_kind_frame, packages_frame, packages_info
 from audit.present.live import connection_bars_frame
 from audit.present.load import areas_of, get
+from audit.present.trend import baseline_areas_frame, profile_scores_frame, severity_counts_frame
 
 CHART_WIDTH_IN = 7.0  # A4 (210 mm) minus the report's 14 mm margins each side is 7.2 in
 CHART_DPI = 200  # sharp in print; the report shows the PNG at its size in inches (96 CSS px per inch)
@@ -23,6 +25,9 @@ INK, MUTED, RULE = "#111827", "#4b5563", "#d1d5db"
 SERVED, NOT_SERVED = "#15803d", "#c2410c"
 INITIAL, LAZY = "#1d4ed8", "#93c5fd"
 NEED, LIMIT_OK, LIMIT_SHORT, LIMIT_OTHER = "#374151", "#15803d", "#b91c1c", "#9ca3af"
+PROFILE_COLORS = {"500": "#60a5fa", "10k": "#2563eb", "1m": "#1e3a8a"}
+PROFILE_MARKERS = {"500": "o", "10k": "s", "1m": "D"}
+BETTER, WORSE, SAME = "#15803d", "#b91c1c", "#9ca3af"
 
 
 def _new_figure(height: float, width: float = CHART_WIDTH_IN):
@@ -283,6 +288,171 @@ def package_chart(doc: Mapping, limit: int = 10):
         loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8.5, frameon=False, borderaxespad=0.2,
     )
     fig.set_label("Bytes per package, kB minified: " + "; ".join(f"{p} {v:,.1f}" for p, v in zip(frame["Package"], frame["kB"])))
+    return fig
+
+
+def _score_rows(ax, labels: list[str]) -> None:
+    """Rows of scores on a 0-100 axis: ``labels`` top to bottom, the first (overall readiness) in bold
+    and ruled off from the areas."""
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.5, -0.6)
+    ax.get_yticklabels()[0].set_fontweight("bold")
+    ax.axhline(0.5, color=RULE, lw=0.8)
+    ax.set_xlim(-3, 103)  # markers at 0 and 100 drawn whole
+    ax.set_xticks(range(0, 101, 20))
+    ax.set_ylabel("")
+    ax.grid(axis="x", color=RULE, lw=0.5)
+    ax.set_axisbelow(True)
+
+
+def _side_text(ax, row: int, text: str, color: str = INK, bold: bool = False) -> None:
+    """A note right of the plot, on the row's line."""
+    ax.text(1.02, row, text, transform=ax.get_yaxis_transform(), va="center", ha="left", fontsize=9,
+            color=color, fontweight="bold" if bold else "normal", clip_on=False)
+
+
+def profile_chart(doc: Mapping):
+    """Per area, its score at each built-in profile (``scorecard.profiles``): one marker per profile,
+    joined from 500 to 1m, the document's own profile outlined. Overall readiness first, then the
+    areas in the order of how much they move; on the right, the scores from 500 to 1m."""
+    import seaborn as sns
+    from matplotlib.lines import Line2D
+
+    frame = profile_scores_frame(doc)
+    names = [c for c in frame.columns if c not in ("Area", "Moves")]
+    fig = _new_figure(max(1.8, 0.4 * len(frame) + 1.0) if len(frame) else 0.6)
+    ax = fig.add_subplot()
+    _style_axes(ax)
+    if frame.empty:
+        return _empty(fig, ax, "No scores at other profiles in the document", "Scores against profile: none in the document")
+
+    offsets = {n: (i - (len(names) - 1) / 2) * 0.25 for i, n in enumerate(names)}  # 500 above, 1m below
+    long = frame.reset_index(names="Row").melt(id_vars=["Row", "Area"], value_vars=names, var_name="Profile", value_name="Score").dropna()
+    long["y"] = long["Row"] + long["Profile"].map(offsets)
+    for _, group in long.groupby("Row"):
+        ax.plot(group["Score"], group["y"], color=RULE, lw=1.4, zorder=1)
+    sns.scatterplot(
+        data=long, x="Score", y="y", hue="Profile", style="Profile", hue_order=names, style_order=names,
+        palette=PROFILE_COLORS, markers=PROFILE_MARKERS, s=34, edgecolor="white", linewidth=0.5, ax=ax, zorder=3, legend=False,
+    )
+    current = get(doc, "profile", "name")
+    mine = long[long["Profile"] == current]
+    ax.scatter(mine["Score"], mine["y"], s=50, marker=PROFILE_MARKERS.get(current, "o"), color=PROFILE_COLORS.get(current, INK),
+               edgecolors=INK, linewidths=1.2, zorder=4)
+    _score_rows(ax, list(frame["Area"]))
+
+    for row, (*scores, moves) in enumerate(frame[[*names, "Moves"]].itertuples(index=False, name=None)):
+        text = " → ".join("n/a" if pd.isna(s) else fmt_number(round(s, 1)) for s in scores)
+        _side_text(ax, row, text if moves else "same at every scale", INK if moves else MUTED, bold=row == 0)
+
+    handles = [
+        Line2D([], [], marker=PROFILE_MARKERS.get(n, "o"), color=PROFILE_COLORS.get(n, INK), linestyle="none", markersize=6,
+               markeredgecolor=INK if n == current else "white", label=f"{n} users" + (" (this report)" if n == current else ""))
+        for n in names
+    ]
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(handles), fontsize=8.5, frameon=False,
+              borderaxespad=0.2, handletextpad=0.3, columnspacing=1.2)
+    ax.set_xlabel("Score (%)", fontsize=9.5)
+    fig.set_label(
+        "Scores against profile ("
+        + ", ".join(names)
+        + "): "
+        + "; ".join(f"{a} " + ", ".join(fmt_pct(s) for s in scores) for a, *scores in frame[["Area", *names]].itertuples(index=False, name=None))
+    )
+    return fig
+
+
+def _change(before, after) -> tuple[str, str]:
+    """One row's change as text and its colour: "+5.0" (better), "−3.2" (worse), "no change", "new", "not scored now"."""
+    if pd.isna(before) or pd.isna(after):
+        return ("new" if pd.isna(before) else "not scored now"), SAME
+    delta = round(after - before, 1)
+    if delta:
+        return (f"+{delta:.1f}", BETTER) if delta > 0 else (f"−{-delta:.1f}", WORSE)
+    return "no change", SAME
+
+
+def baseline_chart(doc: Mapping):
+    """Since the baseline (``scorecard.baseline``): per area, the score before (hollow) joined to the
+    score now (filled), green when better, red when worse, grey when unchanged; overall first, and
+    the change on the right."""
+    import seaborn as sns
+    from matplotlib.lines import Line2D
+
+    frame = baseline_areas_frame(doc)
+    fig = _new_figure(max(1.8, 0.3 * len(frame) + 1.0) if len(frame) else 0.6)
+    ax = fig.add_subplot()
+    _style_axes(ax)
+    if frame.empty:
+        return _empty(fig, ax, "No baseline in the document", "Since the last audit: no baseline in the document")
+
+    changes = [_change(b, a) for b, a in zip(frame["Before"], frame["After"])]
+    points = frame.assign(Row=range(len(frame)), Color=[c for _, c in changes])
+    for row, before, after, color in points[["Row", "Before", "After", "Color"]].itertuples(index=False, name=None):
+        ax.plot([before, after], [row, row], color=color, lw=2.6, solid_capstyle="butt", zorder=2)
+    sns.scatterplot(data=points.dropna(subset=["Before"]), x="Before", y="Row", s=36, color="white", edgecolor=MUTED, linewidth=1.2,
+                    ax=ax, zorder=3)
+    now = points.dropna(subset=["After"])
+    sns.scatterplot(data=now, x="After", y="Row", hue="Color", palette={c: c for c in now["Color"]}, s=40, edgecolor="white",
+                    linewidth=0.5, ax=ax, zorder=4, legend=False)
+    _score_rows(ax, list(frame["Area"]))
+    for row, (text, color) in enumerate(changes):
+        _side_text(ax, row, text, MUTED if color == SAME else color, bold=row == 0)
+    seen = set(points["Color"])
+    handles = [Line2D([], [], marker="o", markerfacecolor="white", markeredgecolor=MUTED, linestyle="none", markersize=6, label="before")]
+    handles += [
+        Line2D([], [], marker="o", color=color, lw=2.6, markersize=6, label=label)
+        for color, label in ((BETTER, "now, better"), (WORSE, "now, worse"), (SAME, "now, unchanged"))
+        if color in seen
+    ]
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(handles), fontsize=8.5, frameon=False,
+              borderaxespad=0.2, handletextpad=0.4)
+    ax.set_xlabel("Score (%)", fontsize=9.5)
+    fig.set_label(
+        "Since the last audit: "
+        + "; ".join(f"{a} {fmt_pct(b)} → {fmt_pct(n)} ({t})" for a, b, n, (t, _) in zip(frame["Area"], frame["Before"], frame["After"], changes))
+    )
+    return fig
+
+
+def severity_chart(doc: Mapping):
+    """Findings per area, stacked by severity (the badges' hues), most severe at the left; the total
+    at each bar's end."""
+    import seaborn as sns
+    from matplotlib.patches import Patch
+
+    frame = severity_counts_frame(doc)
+    areas = list(dict.fromkeys(frame["Area"]))
+    fig = _new_figure(max(1.4, 0.27 * len(areas) + 1.0) if areas else 0.6)
+    ax = fig.add_subplot()
+    _style_axes(ax)
+    if frame.empty:
+        return _empty(fig, ax, "No findings", "Findings per area: none")
+
+    shown = [s for s in SEVERITIES if s in set(frame["Severity"])]
+    sns.histplot(  # seaborn stacks the last hue first: reversed, the most severe is at the left
+        data=frame, y="Area", weights="Findings", hue="Severity", hue_order=shown[::-1], palette=SEVERITY_COLORS,
+        multiple="stack", discrete=True, shrink=0.62, alpha=1, edgecolor="white", linewidth=0.6, ax=ax, legend=False,
+    )
+    totals = frame.groupby("Area", sort=False)["Findings"].sum()
+    top = float(totals.max())
+    for row, area in enumerate(areas):
+        ax.text(totals[area] + top * 0.012, row, fmt_number(int(totals[area])), va="center", ha="left", fontsize=9, color=INK)
+    ax.set_xlim(0, top * 1.08)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylabel("")
+    ax.set_xlabel("Findings", fontsize=9.5)
+    ax.legend(
+        handles=[Patch(color=SEVERITY_COLORS[s], label=s) for s in shown],
+        loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(shown), fontsize=8.5, frameon=False, borderaxespad=0.2,
+    )
+    fig.set_label(
+        "Findings per area: "
+        + "; ".join(
+            f"{a} {int(totals[a])} (" + ", ".join(f"{n} {s}" for s, n in zip(g["Severity"], g["Findings"])) + ")"
+            for a, g in frame.groupby("Area", sort=False)
+        )
+    )
     return fig
 
 

@@ -23,6 +23,15 @@ GRADE_COLORS: dict[str, str] = {
     "F": "#b91c1c",
     "n/a": "#6b7280",
 }
+#: severities in charts: the badges' hues (scaleaudit.css, ``.sa-sev-*``), medium and info lighter so
+#: that neighbours in a stacked bar stand apart
+SEVERITY_COLORS: dict[str, str] = {
+    "critical": "#991b1b",
+    "high": "#c2410c",
+    "medium": "#f59e0b",
+    "low": "#1d4ed8",
+    "info": "#9ca3af",
+}
 UNKNOWN = "unknown"
 
 

@@ -48,6 +48,7 @@ NUMERIC_COLUMNS = {
     "Bandwidth (Mbit/s)", "Latency (ms)", "Round trips", "Time (s)",
     "Scans", "Seq scans", "Rows per scan", "Index scans", "Live rows", "Dead rows", "Calls", "Total (ms)", "Mean (ms)",
     "Cost", "Cost before", "Cost after", "Last value", "Limit", "Transaction ID age", "Blocks",
+    "Concurrent users", "Readiness", "Coverage",
 }
 
 
