@@ -116,17 +116,6 @@ def _call_name(node: ast.Call) -> str:
 POOL_FUNCS = {"sqlalchemy": SQLALCHEMY_FUNCS, "asyncpg": ASYNCPG_FUNCS, "psycopg_pool": PSYCOPG_POOLS}
 
 
-def _import_bindings(tree: ast.Module) -> dict[str, str]:
-    """Local name -> what it was imported as (`sa` -> `sqlalchemy`, `_engine` -> `sqlalchemy.create_engine`)."""
-    out = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            out.update({a.asname or a.name.split(".")[0]: a.name if a.asname else a.name.split(".")[0] for a in node.names})
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            out.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names})
-    return out
-
-
 def _python_library(func: ast.expr, bindings: dict[str, str]) -> str | None:
     """The pool library a call belongs to, when its name resolves through an import of that library
     (a project's own `create_async_engine` wrapper is not SQLAlchemy's)."""
@@ -245,8 +234,9 @@ def python_pools(path: str, source: str, defaults: dict, constants: dict | None 
     tree = trees.python(path, source)
     scope = {**imported_constants(path, tree, constants or {}), **python_constants(source, path)}  # own names win
     pools = django_pools(path, tree, defaults, scope)
-    bindings = _import_bindings(tree)
-    for node in ast.walk(tree):
+    nodes = list(ast.walk(tree))
+    bindings = trees.import_bindings(nodes)
+    for node in nodes:
         if not isinstance(node, ast.Call):
             continue
         library = _python_library(node.func, bindings)

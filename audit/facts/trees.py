@@ -65,6 +65,21 @@ def python(path: str, text: str) -> ast.Module:
     return cached("python", path, text, parse)
 
 
+def import_bindings(nodes) -> dict[str, str]:
+    """Local name -> what it was imported as, over a Python tree's nodes (`sa` -> `sqlalchemy`,
+    `_engine` -> `sqlalchemy.create_engine`, `x` -> `..pkg.x` for a relative import)."""
+    out: dict[str, str] = {}
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            for a in node.names:
+                out[a.asname or a.name] = f"{base}.{a.name}" if base and not base.endswith(".") else base + a.name
+    return out
+
+
 _EXCEPT_TUPLE = re.compile(r"^([ \t]*except\*?[ \t]+)([^()\n:#]+,[^()\n:#]+?)([ \t]*:)", re.M)
 _TYPE_PARAMS = re.compile(r"^[ \t]*(?:(?:async[ \t]+)?def|class|type)[ \t]+\w+[ \t]*(?=\[)", re.M)
 _TYPE_ALIAS = re.compile(r"^([ \t]*)type[ \t]+(?=\w+[ \t]*=)", re.M)

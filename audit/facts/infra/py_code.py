@@ -79,14 +79,7 @@ class PyFile:
 def load(f: SourceFile, runtime: str) -> PyFile:
     tree = trees.python(f.path, f.text or "")
     ctx = PyFile(f, tree, runtime, list(ast.walk(tree)))
-    for node in ctx.nodes:
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                ctx.bindings[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
-        elif isinstance(node, ast.ImportFrom):
-            base = "." * node.level + (node.module or "")
-            for a in node.names:
-                ctx.bindings[a.asname or a.name] = f"{base}.{a.name}" if base and not base.endswith(".") else base + a.name
+    ctx.bindings.update(trees.import_bindings(ctx.nodes))
     return ctx
 
 
